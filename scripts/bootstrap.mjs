@@ -1,0 +1,94 @@
+#!/usr/bin/env node
+// Makes a fresh clone runnable: installs npm packages when the lockfile changed since the last
+// install, and starts the local PostgreSQL and Redis of this machine kind when they are down.
+// Dependency-free on purpose: it runs before node_modules exists.
+import { execSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const log = (msg) => process.stderr.write(`[bootstrap] ${msg}\n`);
+
+function ensureNodeVersion() {
+  const [major, minor] = process.versions.node.split('.').map(Number);
+  if (major < 20 || (major === 20 && minor < 10)) {
+    log(`Node.js >= 20.10 is required, found ${process.versions.node}`);
+    process.exit(1);
+  }
+}
+
+function ensurePackages() {
+  const lock = join(root, 'package-lock.json');
+  const marker = join(root, 'node_modules', '.bootstrap-lock-hash');
+  const hash = createHash('sha256').update(readFileSync(lock)).digest('hex');
+  if (existsSync(marker) && readFileSync(marker, 'utf8') === hash) return;
+  log('installing npm packages (npm ci)');
+  const result = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
+  if (result.status !== 0) process.exit(result.status ?? 1);
+  writeFileSync(marker, hash);
+}
+
+function canConnect(host, port) {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    socket.setTimeout(1000);
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => resolve(false));
+    socket.once('timeout', () => (socket.destroy(), resolve(false)));
+  });
+}
+
+async function waitFor(host, port, seconds) {
+  for (let i = 0; i < seconds * 4; i++) {
+    if (await canConnect(host, port)) return true;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return false;
+}
+
+function urlHostPort(url, defaultPort) {
+  const u = new URL(url);
+  return { host: u.hostname || '127.0.0.1', port: Number(u.port || defaultPort) };
+}
+
+const isLocal = (host) => ['127.0.0.1', 'localhost', '::1', '[::1]'].includes(host);
+
+function run(cmd) {
+  try {
+    execSync(cmd, { stdio: 'inherit', shell: '/bin/bash' });
+  } catch {
+    log(`command failed: ${cmd}`);
+  }
+}
+
+async function ensurePostgres() {
+  const { host, port } = urlHostPort(
+    process.env.DATABASE_URL ?? process.env.PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+    5432,
+  );
+  if (await canConnect(host, port)) return;
+  if (!isLocal(host)) return log(`PostgreSQL at ${host}:${port} is not reachable`);
+  log('PostgreSQL is down; starting the local cluster');
+  run('pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql | sort -V | tail -1) main start');
+  if (!(await waitFor(host, port, 30))) log('PostgreSQL did not come up within 30 s');
+}
+
+async function ensureRedis() {
+  const { host, port } = urlHostPort(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', 6379);
+  if (await canConnect(host, port)) return;
+  if (!isLocal(host)) return log(`Redis at ${host}:${port} is not reachable`);
+  log('Redis is down; starting it');
+  run(
+    'mkdir -p /var/lib/redis /var/log/redis && redis-server --daemonize yes --bind 127.0.0.1 -::1 ' +
+      `--port ${port} --save "" --appendonly no --dir /var/lib/redis --logfile /var/log/redis/ci.log`,
+  );
+  if (!(await waitFor(host, port, 15))) log('Redis did not come up within 15 s');
+}
+
+ensureNodeVersion();
+ensurePackages();
+await ensurePostgres();
+await ensureRedis();
