@@ -1,0 +1,56 @@
+import { z } from 'zod';
+import { Id, IsoDateTime } from '../common.js';
+import { MeetingSettings, ParticipantRole } from './events.js';
+
+const Title = z.string().trim().min(1).max(200);
+const Description = z.string().max(5000).nullable();
+const MaxParticipants = z.number().int().min(2).max(1000);
+
+export const ScheduleMeetingBody = z
+  .object({
+    title: Title,
+    description: Description.optional(),
+    scheduledStartAt: IsoDateTime,
+    scheduledEndAt: IsoDateTime.nullable().optional(),
+    maxParticipants: MaxParticipants.optional(),
+    settings: MeetingSettings.partial().strict().optional(),
+  })
+  .strict();
+export type ScheduleMeetingBody = z.infer<typeof ScheduleMeetingBody>;
+
+export const UpdateMeetingBody = z
+  .object({
+    title: Title.optional(),
+    description: Description.optional(),
+    scheduledStartAt: IsoDateTime.optional(),
+    scheduledEndAt: IsoDateTime.nullable().optional(),
+    maxParticipants: MaxParticipants.optional(),
+  })
+  .strict()
+  .refine((b) => Object.keys(b).length > 0, 'at least one field is required');
+export type UpdateMeetingBody = z.infer<typeof UpdateMeetingBody>;
+
+export const CancelMeetingBody = z.object({ reason: z.string().trim().min(1).max(500).optional() }).strict();
+export const RemoveParticipantBody = z
+  .object({ reason: z.string().trim().min(1).max(500).optional() })
+  .strict();
+export const ChangeRoleBody = z.object({ role: ParticipantRole }).strict();
+export const CompleteRecordingBody = z
+  .object({
+    storageKey: z.string().min(1).max(1024),
+    sizeBytes: z.number().int().nonnegative(),
+    durationSeconds: z.number().nonnegative(),
+    format: z.string().min(1).max(20),
+  })
+  .strict();
+export const FailRecordingBody = z.object({ reason: z.string().trim().min(1).max(1000) }).strict();
+export const SendChatMessageBody = z
+  .object({ text: z.string().trim().min(1).max(4000), recipientId: Id.optional() })
+  .strict();
+
+export type CancelMeetingBody = z.infer<typeof CancelMeetingBody>;
+export type RemoveParticipantBody = z.infer<typeof RemoveParticipantBody>;
+export type ChangeRoleBody = z.infer<typeof ChangeRoleBody>;
+export type CompleteRecordingBody = z.infer<typeof CompleteRecordingBody>;
+export type FailRecordingBody = z.infer<typeof FailRecordingBody>;
+export type SendChatMessageBody = z.infer<typeof SendChatMessageBody>;

@@ -1,0 +1,19 @@
+/** Stream naming: `<category>-<id>`. The category is what subscriptions and the relay filter on. */
+export const streams = {
+  user: (userId: string) => `user-${userId}`,
+  credentials: (userId: string) => `credentials-${userId}`,
+  username: (username: string) => `username-${username.toLowerCase()}`,
+  email: (email: string) => `email-${email.toLowerCase()}`,
+  meeting: (meetingId: string) => `meeting-${meetingId}`,
+  media: (meetingId: string) => `media-${meetingId}`,
+} as const;
+
+export type StreamCategory = keyof typeof streams;
+
+export function streamCategory(streamId: string): string {
+  const dash = streamId.indexOf('-');
+  return dash === -1 ? streamId : streamId.slice(0, dash);
+}
+
+/** Categories holding secrets or reservations: never shipped beyond the write side. */
+export const privateCategories: readonly string[] = ['credentials', 'username', 'email'];
