@@ -1,0 +1,16 @@
+import type { Knex } from 'knex';
+import * as eventStore from './20261121000001_event_store.js';
+import * as commandIdempotency from './20261121000003_command_idempotency.js';
+import * as readTables from './20261121000002_read_tables.js';
+
+interface Migration {
+  up(knex: Knex): Promise<void>;
+  down(knex: Knex): Promise<void>;
+}
+
+/** Every migration in order. Listed here (not discovered on disk) so that src and dist behave alike. */
+export const migrations: ReadonlyArray<readonly [name: string, migration: Migration]> = [
+  ['20261121000001_event_store', eventStore],
+  ['20261121000002_read_tables', readTables],
+  ['20261121000003_command_idempotency', commandIdempotency],
+];
