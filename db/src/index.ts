@@ -1,0 +1,2 @@
+export * from './migrator.js';
+export * from './event-store/postgres-event-store.js';
