@@ -1,0 +1,51 @@
+import type { DomainEventOf, MeetingSettings, ParticipantRole, meetingEventSchemas } from '@meetings/events';
+
+export type MeetingEventType = keyof typeof meetingEventSchemas;
+/** The events of a `meeting-<meetingId>` stream. */
+export type MeetingEvent = DomainEventOf<MeetingEventType>;
+
+export type MeetingStatus = 'scheduled' | 'started' | 'ended' | 'cancelled';
+/** `recording` and `stopped` await finalization; `completed` and `failed` are final. */
+export type RecordingStatus = 'recording' | 'stopped' | 'completed' | 'failed';
+
+export interface ParticipantState {
+  readonly role: ParticipantRole;
+  readonly isMuted: boolean;
+  readonly isVideoOn: boolean;
+}
+
+/** Before MeetingScheduled: the stream does not exist. */
+export interface NoMeeting {
+  readonly status: 'none';
+}
+
+export interface Meeting {
+  readonly status: MeetingStatus;
+  readonly meetingId: string;
+  /** The creator: always a host, never demoted or removed. */
+  readonly hostId: string;
+  /**
+   * Everyone ever made host (the creator included) minus those demoted since. Kept outside
+   * `participants` so that a promoted host who leaves is a host again on rejoin; a promoted host
+   * only has host powers while present (see `isHost`).
+   */
+  readonly hosts: ReadonlySet<string>;
+  /** Present participants only, in join order (which is the order ending the meeting lists them). */
+  readonly participants: ReadonlyMap<string, ParticipantState>;
+  readonly title: string;
+  readonly description: string | null;
+  readonly scheduledStartAt: string;
+  readonly scheduledEndAt: string | null;
+  readonly maxParticipants: number;
+  readonly settings: Readonly<MeetingSettings>;
+  /** The recording in progress; at most one at a time. */
+  readonly activeRecordingId: string | null;
+  /** Every recording of the meeting, so that a stopped one can be finalized exactly once. */
+  readonly recordings: ReadonlyMap<string, RecordingStatus>;
+}
+
+export type MeetingState = NoMeeting | Meeting;
+
+export const initialMeetingState = (): MeetingState => ({ status: 'none' });
+
+export const meetingExists = (state: MeetingState): state is Meeting => state.status !== 'none';

@@ -1,0 +1,14 @@
+import type { UpdateProfileBody } from '@meetings/events';
+import type { DomainCommand } from '../decider.js';
+
+/**
+ * Registration is anonymous, so its `actorId` carries no authority and is not checked. The
+ * password is hashed and stored by the caller in the credentials stream, never here.
+ */
+export type RegisterUser = DomainCommand<
+  'RegisterUser',
+  { userId: string; username: string; email: string; displayName?: string | undefined }
+>;
+export type UpdateProfile = DomainCommand<'UpdateProfile', { userId: string } & UpdateProfileBody>;
+
+export type UserCommand = RegisterUser | UpdateProfile;

@@ -1,0 +1,68 @@
+import type { EventData } from '@meetings/events';
+import type { Decider } from '../decider.js';
+import { AggregateNotFound, AlreadyExists, NotPermitted } from '../errors.js';
+import type { RegisterUser, UpdateProfile, UserCommand } from './commands.js';
+import type { UserEvent, UserState } from './state.js';
+import { initialUserState } from './state.js';
+
+export function decide(command: UserCommand, state: UserState): UserEvent[] {
+  switch (command.type) {
+    case 'RegisterUser':
+      return registerUser(command, state);
+    case 'UpdateProfile':
+      return updateProfile(command, state);
+  }
+}
+
+/** Every self-registered account starts as a plain user; admins are made elsewhere. */
+function registerUser(command: RegisterUser, state: UserState): UserEvent[] {
+  if (state.status !== 'none') throw new AlreadyExists('user-exists', 'This user is already registered.');
+  const { userId, username, email } = command.data;
+  return [
+    {
+      type: 'UserRegistered',
+      data: { userId, username, email, displayName: command.data.displayName ?? username, role: 'user' },
+    },
+  ];
+}
+
+/**
+ * The self check comes before the existence check so that a caller cannot probe which user ids
+ * exist. Only changed fields are emitted, and nothing when none changes, so retries are harmless.
+ */
+function updateProfile(command: UpdateProfile, state: UserState): UserEvent[] {
+  const { userId, displayName, avatarUrl } = command.data;
+  if (command.actorId !== userId) {
+    throw new NotPermitted('self-only', 'You can only update your own profile.');
+  }
+  if (state.status === 'none') {
+    throw new AggregateNotFound('user-not-found', 'This user does not exist.');
+  }
+  const changes: EventData<'UserProfileUpdated'> = { userId };
+  if (displayName !== undefined && displayName !== state.displayName) changes.displayName = displayName;
+  if (avatarUrl !== undefined && avatarUrl !== state.avatarUrl) changes.avatarUrl = avatarUrl;
+  return Object.keys(changes).length > 1 ? [{ type: 'UserProfileUpdated', data: changes }] : [];
+}
+
+export function evolve(state: UserState, event: UserEvent): UserState {
+  switch (event.type) {
+    case 'UserRegistered':
+      return { status: 'registered', ...event.data, avatarUrl: null };
+    case 'UserProfileUpdated': {
+      if (state.status === 'none') return state; // nothing to update; decide never emits this
+      const { displayName, avatarUrl } = event.data;
+      return {
+        ...state,
+        ...(displayName !== undefined && { displayName }),
+        ...(avatarUrl !== undefined && { avatarUrl }),
+      };
+    }
+  }
+}
+
+/** The `user-<userId>` stream's decider. */
+export const userDecider: Decider<UserCommand, UserState, UserEvent> = {
+  initialState: initialUserState,
+  decide,
+  evolve,
+};

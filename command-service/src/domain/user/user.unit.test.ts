@@ -1,0 +1,111 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { fold } from '../decider.js';
+import { AggregateNotFound, AlreadyExists, NotPermitted } from '../errors.js';
+import { deciderSpec } from '../testing/decider-spec.js';
+import type { RegisterUser, UpdateProfile } from './commands.js';
+import { userDecider } from './decider.js';
+import type { UserEvent } from './state.js';
+
+const ALICE = '00000000-0000-4000-8000-000000000003';
+const BOB = '00000000-0000-4000-8000-000000000004';
+const NOW = new Date('2030-01-01T08:00:00.000Z');
+const AVATAR = 'https://cdn.example.com/alice.png';
+
+const spec = deciderSpec(userDecider);
+
+const register = (data: Partial<RegisterUser['data']> = {}): RegisterUser => ({
+  type: 'RegisterUser',
+  data: { userId: ALICE, username: 'alice', email: 'alice@example.com', ...data },
+  actorId: ALICE,
+  now: NOW,
+});
+const update = (data: Omit<UpdateProfile['data'], 'userId'>, actorId = ALICE): UpdateProfile => ({
+  type: 'UpdateProfile',
+  data: { userId: ALICE, ...data },
+  actorId,
+  now: NOW,
+});
+const registered = (displayName = 'alice'): UserEvent => ({
+  type: 'UserRegistered',
+  data: { userId: ALICE, username: 'alice', email: 'alice@example.com', displayName, role: 'user' },
+});
+const updated = (
+  data: Omit<Extract<UserEvent, { type: 'UserProfileUpdated' }>['data'], 'userId'>,
+): UserEvent => ({
+  type: 'UserProfileUpdated',
+  data: { userId: ALICE, ...data },
+});
+
+describe('RegisterUser', () => {
+  test('registers a plain user whose display name defaults to the username', () => {
+    spec.given([]).when(register()).then([registered()]);
+  });
+
+  test('keeps a given display name', () => {
+    spec
+      .given([])
+      .when(register({ displayName: 'Alice A.' }))
+      .then([registered('Alice A.')]);
+  });
+
+  test('refuses a user id that is already registered', () => {
+    spec.given([registered()]).when(register()).thenThrows(AlreadyExists, 'user-exists');
+  });
+});
+
+describe('UpdateProfile', () => {
+  test('a user updates their own profile, emitting only what changes', () => {
+    spec
+      .given([registered()])
+      .when(update({ displayName: 'alice', avatarUrl: AVATAR }))
+      .then([updated({ avatarUrl: AVATAR })]);
+    spec
+      .given([registered()])
+      .when(update({ displayName: 'Alice A.' }))
+      .then([updated({ displayName: 'Alice A.' })]);
+  });
+
+  test('an avatar can be cleared', () => {
+    spec
+      .given([registered(), updated({ avatarUrl: AVATAR })])
+      .when(update({ avatarUrl: null }))
+      .then([updated({ avatarUrl: null })]);
+  });
+
+  test('nothing changes, nothing is emitted', () => {
+    spec
+      .given([registered(), updated({ avatarUrl: AVATAR })])
+      .when(update({ displayName: 'alice', avatarUrl: AVATAR }))
+      .thenNothing();
+  });
+
+  test('only the user themselves may update it', () => {
+    spec
+      .given([registered()])
+      .when(update({ displayName: 'Mallory' }, BOB))
+      .thenThrows(NotPermitted, 'self-only');
+  });
+
+  test('the user must exist', () => {
+    spec
+      .given([])
+      .when(update({ displayName: 'Alice' }))
+      .thenThrows(AggregateNotFound, 'user-not-found');
+  });
+});
+
+describe('evolve', () => {
+  test('builds the profile from the history', () => {
+    const state = fold(userDecider, [registered(), updated({ displayName: 'Alice A.', avatarUrl: AVATAR })]);
+    assert.deepEqual(state, {
+      status: 'registered',
+      userId: ALICE,
+      username: 'alice',
+      email: 'alice@example.com',
+      displayName: 'Alice A.',
+      avatarUrl: AVATAR,
+      role: 'user',
+    });
+  });
+});
