@@ -1,0 +1,110 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { LoginThrottle, NewSession, Session, SessionStore } from '../../ports/session-store.js';
+
+// Refresh only a session that still exists: a plain EXPIRE + HSET would resurrect an expired one.
+const TOUCH_SCRIPT = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return nil end
+redis.call('HSET', KEYS[1], 'last_active_at', ARGV[1])
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+return redis.call('HGETALL', KEYS[1])`;
+
+const hashToken = (token: string) => createHash('sha256').update(token).digest('base64url');
+
+/**
+ * `session:{id}` hashes (the seed's layout) with a sliding TTL. The id is the SHA-256 of the bearer
+ * token, so whoever can read Redis still cannot impersonate anyone.
+ */
+export class RedisSessionStore implements SessionStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly ttlSeconds: number,
+  ) {}
+
+  private key(sessionId: string) {
+    return `session:${sessionId}`;
+  }
+
+  async create(input: NewSession) {
+    const token = randomBytes(32).toString('base64url');
+    const now = new Date().toISOString();
+    const session: Session = { sessionId: hashToken(token), ...input, createdAt: now, lastActiveAt: now };
+    await this.redis
+      .multi()
+      .hset(this.key(session.sessionId), {
+        session_id: session.sessionId,
+        user_id: session.userId,
+        username: session.username,
+        role: session.role,
+        created_at: session.createdAt,
+        last_active_at: session.lastActiveAt,
+        ip: session.ip,
+        user_agent: session.userAgent,
+      })
+      .expire(this.key(session.sessionId), this.ttlSeconds)
+      .exec();
+    return { token, session, expiresInSeconds: this.ttlSeconds };
+  }
+
+  async touch(token: string): Promise<Session | null> {
+    const sessionId = hashToken(token);
+    const flat = (await this.redis.eval(
+      TOUCH_SCRIPT,
+      1,
+      this.key(sessionId),
+      new Date().toISOString(),
+      this.ttlSeconds,
+    )) as string[] | null;
+    if (!flat) return null;
+    const f = new Map<string, string>();
+    for (let i = 0; i + 1 < flat.length; i += 2) f.set(flat[i]!, flat[i + 1]!);
+    return {
+      sessionId,
+      userId: f.get('user_id') ?? '',
+      username: f.get('username') ?? '',
+      role: f.get('role') === 'admin' ? 'admin' : 'user',
+      createdAt: f.get('created_at') ?? '',
+      lastActiveAt: f.get('last_active_at') ?? '',
+      ip: f.get('ip') ?? '',
+      userAgent: f.get('user_agent') ?? '',
+    };
+  }
+
+  async revoke(token: string): Promise<boolean> {
+    return (await this.redis.del(this.key(hashToken(token)))) === 1;
+  }
+}
+
+/** Failed log-ins per username in a fixed window; at the limit the name is locked for the window. */
+export class RedisLoginThrottle implements LoginThrottle {
+  constructor(
+    private readonly redis: Redis,
+    private readonly maxFailures: number,
+    private readonly windowSeconds: number,
+  ) {}
+
+  private key(username: string) {
+    return `login_failures:${username.toLowerCase()}`;
+  }
+
+  /** Seconds until the name may try again; 0 when it may now. */
+  async isLocked(username: string): Promise<number> {
+    const [count, ttl] = await Promise.all([
+      this.redis.get(this.key(username)),
+      this.redis.ttl(this.key(username)),
+    ]);
+    return Number(count ?? 0) >= this.maxFailures ? Math.max(ttl, 1) : 0;
+  }
+
+  async recordFailure(username: string): Promise<void> {
+    await this.redis
+      .multi()
+      .incr(this.key(username))
+      .expire(this.key(username), this.windowSeconds, 'NX')
+      .exec();
+  }
+
+  async reset(username: string): Promise<void> {
+    await this.redis.del(this.key(username));
+  }
+}

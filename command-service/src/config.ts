@@ -1,0 +1,41 @@
+import { z } from 'zod';
+
+const Port = z.coerce.number().int().min(0).max(65535);
+const PositiveInt = z.coerce.number().int().positive();
+
+/** Every setting of the command service, read from the environment once at start. */
+export const ConfigSchema = z.object({
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: Port.default(3000),
+  DATABASE_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/meetings'),
+  DB_POOL_SIZE: PositiveInt.default(10),
+  REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+  REDIS_KEY_PREFIX: z.string().default(''),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SESSION_TTL_SECONDS: PositiveInt.default(3600),
+  BODY_LIMIT_BYTES: PositiveInt.default(64 * 1024),
+  IDEMPOTENCY_TTL_SECONDS: PositiveInt.default(24 * 3600),
+  LOGIN_MAX_FAILURES: PositiveInt.default(10),
+  LOGIN_LOCKOUT_SECONDS: PositiveInt.default(900),
+  // OWASP's argon2id baseline (19 MiB, 2 passes, 1 lane).
+  PASSWORD_HASH_MEMORY_KIB: PositiveInt.default(19456),
+  PASSWORD_HASH_TIME_COST: PositiveInt.default(2),
+  // A burst of N writers on one stream needs up to N decisions for the last one to land.
+  COMMAND_MAX_ATTEMPTS: PositiveInt.default(20),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Parses the environment; a missing or wrong setting fails with one line naming it. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const result = ConfigSchema.safeParse(env);
+  if (!result.success) {
+    const details = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new ConfigError(`invalid configuration: ${details}`);
+  }
+  return result.data;
+}

@@ -1,0 +1,22 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ConfigError, loadConfig } from './config.js';
+
+test('defaults give the local profile', () => {
+  const config = loadConfig({});
+  assert.equal(config.PORT, 3000);
+  assert.equal(config.SESSION_TTL_SECONDS, 3600);
+  assert.equal(config.BODY_LIMIT_BYTES, 65536);
+  assert.match(config.DATABASE_URL, /^postgres:/);
+});
+
+test('a wrong setting fails with one line naming it', () => {
+  assert.throws(
+    () => loadConfig({ PORT: 'eighty', REDIS_URL: 'not a url' }),
+    (e: unknown) =>
+      e instanceof ConfigError &&
+      /PORT/.test(e.message) &&
+      /REDIS_URL/.test(e.message) &&
+      !e.message.includes('\n'),
+  );
+});

@@ -1,0 +1,101 @@
+import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
+import { z } from 'zod';
+import type { RouteSpec } from './route-spec.js';
+
+const Problem = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    instance: z.string(),
+    rule: z.string().optional().describe('the business rule refused (403, 404, 409)'),
+    errors: z
+      .array(z.object({ path: z.string(), message: z.string() }))
+      .optional()
+      .describe('per field (400)'),
+    currentVersion: z.number().int().optional().describe('the stream version now (412)'),
+    correlationId: z.string().optional().describe('quote it when reporting a 500'),
+  })
+  .meta({ id: 'Problem' });
+
+const common: Record<number, string> = {
+  400: 'Malformed JSON, invalid fields, or an invalid header',
+  401: 'Missing, expired or revoked bearer token',
+  403: 'Not permitted (see `rule`)',
+  404: 'No such meeting, user or route',
+  409: 'A business rule refused the command (see `rule`), or a request with this Idempotency-Key is running',
+  412: 'If-Match does not match the stream version',
+  413: 'Body larger than the limit',
+  415: 'Body is not application/json',
+  422: 'Idempotency-Key reused with a different request',
+  429: 'Too many attempts; see Retry-After',
+  500: 'Unexpected fault; the body carries a correlation id',
+};
+
+/** The OpenAPI 3.1 document, generated from the same route specs and zod schemas that validate requests. */
+export function openApiDocument(routes: readonly RouteSpec[]) {
+  const registry = new OpenAPIRegistry();
+  registry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
+  for (const r of routes) {
+    const statuses = [400, 413, 415, 422, 500, ...(r.auth ? [401] : []), ...r.errors].sort();
+    const headers = z.object({
+      'Idempotency-Key': z
+        .string()
+        .max(255)
+        .optional()
+        .describe('replays the first answer for the same request'),
+      ...(r.ifMatch
+        ? { 'If-Match': z.string().optional().describe('expected stream version, e.g. "3"') }
+        : {}),
+      'X-Correlation-Id': z.string().optional(),
+    });
+    registry.registerPath({
+      method: r.method,
+      path: r.path.replace(/:(\w+)/g, '{$1}'),
+      operationId: r.operationId,
+      summary: r.summary,
+      tags: [r.tag],
+      ...(r.auth ? { security: [{ bearer: [] }] } : {}),
+      request: {
+        ...(r.params instanceof z.ZodObject && Object.keys(r.params.shape).length
+          ? { params: r.params }
+          : {}),
+        headers,
+        // Required exactly when an absent body (read as {}) would be refused.
+        ...(r.body
+          ? {
+              body: {
+                content: { 'application/json': { schema: r.body } },
+                required: !r.body.safeParse({}).success,
+              },
+            }
+          : {}),
+      },
+      responses: {
+        [r.success.status]: {
+          description: r.success.description,
+          ...(r.success.schema ? { content: { 'application/json': { schema: r.success.schema } } } : {}),
+        },
+        ...Object.fromEntries(
+          [...new Set(statuses)].map((s) => [
+            s,
+            {
+              description: common[s] ?? 'Error',
+              content: { 'application/problem+json': { schema: Problem } },
+            },
+          ]),
+        ),
+      },
+    });
+  }
+  return new OpenApiGeneratorV31(registry.definitions).generateDocument({
+    openapi: '3.1.0',
+    info: {
+      title: 'Meetings command API',
+      version: '0.1.0',
+      description:
+        'The write side: every command appends events to the event store and answers with the stream version (ETag) and global position.',
+    },
+  });
+}

@@ -1,0 +1,95 @@
+import { Id, LogInBody, RegisterUserBody, streams, UpdateProfileBody } from '@meetings/events';
+import { z } from 'zod';
+import type { AccountService } from '../../application/account-service.js';
+import type { CommandHandler } from '../../application/command-handler.js';
+import { userDecider } from '../../domain/index.js';
+import { route } from '../route-spec.js';
+import type { RouteSpec } from '../route-spec.js';
+import { answer, CommandAnswer } from './command-answer.js';
+
+const NoBody = z.object({}).strict();
+
+export function accountRoutes(accounts: AccountService, commands: CommandHandler): RouteSpec[] {
+  return [
+    route({
+      operationId: 'registerUser',
+      method: 'post',
+      path: '/users',
+      summary: 'Register a user account',
+      tag: 'accounts',
+      auth: false,
+      ifMatch: false,
+      body: RegisterUserBody,
+      success: { status: 201, description: 'Registered', schema: CommandAnswer.extend({ userId: Id }) },
+      errors: [409],
+      handle: async ({ body, ctx }) => {
+        const outcome = await accounts.register(body, ctx);
+        return answer(outcome, 201, { userId: outcome.userId }, `/users/${outcome.userId}`);
+      },
+    }),
+    route({
+      operationId: 'updateMyProfile',
+      method: 'patch',
+      path: '/users/me',
+      summary: 'Change your display name or avatar',
+      tag: 'accounts',
+      auth: true,
+      ifMatch: true,
+      body: UpdateProfileBody,
+      success: { status: 200, description: 'Updated', schema: CommandAnswer },
+      errors: [412],
+      handle: async ({ body, ctx, session, expectedVersion }) => {
+        const userId = session!.userId;
+        const outcome = await commands.handle(
+          userDecider,
+          streams.user(userId),
+          { type: 'UpdateProfile', data: { userId, ...body }, actorId: userId, now: ctx.now },
+          ctx,
+          expectedVersion === undefined ? {} : { expectedVersion },
+        );
+        return answer(outcome);
+      },
+    }),
+    route({
+      operationId: 'logIn',
+      method: 'post',
+      path: '/sessions',
+      summary: 'Log in: exchange username and password for a bearer token (valid 1 h, refreshed on use)',
+      tag: 'accounts',
+      auth: false,
+      ifMatch: false,
+      body: LogInBody,
+      success: {
+        status: 201,
+        description: 'Logged in',
+        schema: z.object({
+          token: z.string(),
+          tokenType: z.literal('Bearer'),
+          expiresIn: z.number().int().describe('seconds of inactivity before the token expires'),
+          userId: Id,
+        }),
+      },
+      errors: [401, 429],
+      handle: async ({ body, client }) => {
+        const { token, expiresInSeconds, userId } = await accounts.logIn(body, client);
+        return { status: 201, body: { token, tokenType: 'Bearer', expiresIn: expiresInSeconds, userId } };
+      },
+    }),
+    route({
+      operationId: 'logOut',
+      method: 'delete',
+      path: '/sessions/current',
+      summary: 'Log out: revoke the bearer token of this request',
+      tag: 'accounts',
+      auth: true,
+      ifMatch: false,
+      body: NoBody,
+      success: { status: 204, description: 'Logged out' },
+      errors: [],
+      handle: async ({ token }) => {
+        await accounts.logOut(token!);
+        return { status: 204 };
+      },
+    }),
+  ];
+}

@@ -1,0 +1,36 @@
+import type { UserRole } from '@meetings/events';
+
+export interface Session {
+  sessionId: string;
+  userId: string;
+  username: string;
+  role: UserRole;
+  createdAt: string;
+  lastActiveAt: string;
+  ip: string;
+  userAgent: string;
+}
+
+export interface NewSession {
+  userId: string;
+  username: string;
+  role: UserRole;
+  ip: string;
+  userAgent: string;
+}
+
+/** Opaque bearer sessions with a sliding time-to-live. */
+export interface SessionStore {
+  /** Returns the bearer token; only its hash is stored. */
+  create(session: NewSession): Promise<{ token: string; session: Session; expiresInSeconds: number }>;
+  /** The session of a token, its time-to-live refreshed; null when unknown or expired. */
+  touch(token: string): Promise<Session | null>;
+  revoke(token: string): Promise<boolean>;
+}
+
+/** Counts failed log-ins per username to refuse guessing (429). */
+export interface LoginThrottle {
+  isLocked(username: string): Promise<number>;
+  recordFailure(username: string): Promise<void>;
+  reset(username: string): Promise<void>;
+}
