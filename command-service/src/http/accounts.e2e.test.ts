@@ -148,6 +148,20 @@ describe('log-in', () => {
     assert.notEqual(res.body.token, user.token);
   });
 
+  test('ignores Idempotency-Key: a token is never stored as a replayable answer', async () => {
+    const headers = { 'idempotency-key': 'login-key-1' };
+    const first = await api.post('/sessions', { username: user.username, password: PASSWORD }, { headers });
+    const second = await api.post('/sessions', { username: user.username, password: PASSWORD }, { headers });
+    assert.equal(first.status, 201);
+    assert.equal(second.status, 201);
+    assert.notEqual(first.body.token, second.body.token);
+    assert.equal(second.headers.get('idempotent-replayed'), null);
+    const { rows } = await log.query(
+      `SELECT count(*)::int AS n FROM command_idempotency WHERE key = 'login-key-1'`,
+    );
+    assert.equal(rows[0].n, 0);
+  });
+
   test('refuses a wrong password and an unknown user alike with 401 and WWW-Authenticate: Bearer', async () => {
     const wrong = await api.post('/sessions', { username: user.username, password: 'not the password' });
     const unknown = await api.post('/sessions', { username: uniqueName('ghost'), password: PASSWORD });

@@ -152,13 +152,16 @@ for (const route of ROUTES) {
       });
     }
 
-    test('a malformed Idempotency-Key: 400 invalid-header', async () => {
-      for (const value of ['two words', 'k'.repeat(256)]) {
-        const res = await send(route, { headers: { 'idempotency-key': value } });
-        const problem = assertProblem(res, 400, 'invalid-header');
-        assert.equal(problem.header, 'Idempotency-Key');
-      }
-    });
+    // Log-in and log-out ignore the header (see accounts.e2e.test.ts): nothing to refuse there.
+    if (route.idempotent !== false) {
+      test('a malformed Idempotency-Key: 400 invalid-header', async () => {
+        for (const value of ['two words', 'k'.repeat(256)]) {
+          const res = await send(route, { headers: { 'idempotency-key': value } });
+          const problem = assertProblem(res, 400, 'invalid-header');
+          assert.equal(problem.header, 'Idempotency-Key');
+        }
+      });
+    }
   });
 }
 

@@ -110,7 +110,7 @@ describe('GET /openapi.json', () => {
         assert.equal(requiresBearer, route.auth);
       });
 
-      test('documents its path parameters as required UUIDs, and If-Match where it applies', () => {
+      test('documents its path parameters as required UUIDs, and If-Match and Idempotency-Key where they apply', () => {
         const parameters = (operation(route).parameters ?? []).map(resolve);
         const names = [...route.template.matchAll(/:(\w+)/g)].map((m) => m[1]!);
         const inPath = parameters.filter((p: any) => p.in === 'path');
@@ -123,7 +123,7 @@ describe('GET /openapi.json', () => {
           .filter((p: any) => p.in === 'header')
           .map((p: any) => p.name.toLowerCase());
         assert.equal(headers.includes('if-match'), route.ifMatch);
-        assert.ok(headers.includes('idempotency-key'));
+        assert.equal(headers.includes('idempotency-key'), route.idempotent !== false);
       });
 
       test('documents its request body with the required fields of its zod schema', () => {

@@ -19,6 +19,12 @@ const Problem = z
   })
   .meta({ id: 'Problem' });
 
+const IdempotencyKeyHeader = z
+  .string()
+  .max(255)
+  .optional()
+  .describe('replays the first answer for the same request');
+
 const common: Record<number, string> = {
   400: 'Malformed JSON, invalid fields, or an invalid header',
   401: 'Missing, expired or revoked bearer token',
@@ -40,11 +46,7 @@ export function openApiDocument(routes: readonly RouteSpec[]) {
   for (const r of routes) {
     const statuses = [400, 413, 415, 422, 500, ...(r.auth ? [401] : []), ...r.errors].sort();
     const headers = z.object({
-      'Idempotency-Key': z
-        .string()
-        .max(255)
-        .optional()
-        .describe('replays the first answer for the same request'),
+      ...(r.idempotent === false ? {} : { 'Idempotency-Key': IdempotencyKeyHeader }),
       ...(r.ifMatch
         ? { 'If-Match': z.string().optional().describe('expected stream version, e.g. "3"') }
         : {}),

@@ -60,7 +60,7 @@ export function handlerFor(spec: RouteSpec, deps: PipelineDeps): RequestHandler 
       const rawBody: unknown = req.body === undefined ? {} : req.body;
       const body = spec.body ? validate(spec.body, rawBody, 'body') : validate(emptyBody, rawBody, 'body');
       const expectedVersion = spec.ifMatch ? parseIfMatch(req.header('if-match')) : undefined;
-      const key = parseIdempotencyKey(req.header('idempotency-key'));
+      const key = spec.idempotent === false ? undefined : parseIdempotencyKey(req.header('idempotency-key'));
       const scope = session?.userId ?? 'anonymous';
       const ctx: RequestContext = {
         actorUserId: session?.userId ?? null,

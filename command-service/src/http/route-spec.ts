@@ -36,6 +36,8 @@ export interface RouteSpec<P extends z.ZodType = z.ZodType, B extends z.ZodType 
   body?: B;
   /** Whether If-Match applies (commands on one stream). */
   ifMatch: boolean;
+  /** False where a stored answer would hold a secret (log-in returns a token): Idempotency-Key is ignored. */
+  idempotent?: false;
   success: { status: 200 | 201 | 204; description: string; schema?: z.ZodType };
   /** Documented error statuses beyond those every route can answer. */
   errors: readonly number[];

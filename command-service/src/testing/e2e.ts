@@ -154,6 +154,8 @@ export interface RouteCase {
   template: string;
   auth: boolean;
   ifMatch: boolean;
+  /** False where the service ignores Idempotency-Key (log-in and log-out: their answers hold or end secrets). */
+  idempotent?: false;
   /** A valid body (undefined: the endpoint takes none). */
   body?: Record<string, unknown>;
   /** The body fields that are required. */
@@ -209,6 +211,7 @@ export const ROUTES: RouteCase[] = [
     template: '/sessions',
     auth: false,
     ifMatch: false,
+    idempotent: false,
     body: { username: 'someone', password: PASSWORD },
     required: ['username', 'password'],
     wrongType: { body: { username: 'someone', password: 42 }, path: 'body.password' },
@@ -219,6 +222,7 @@ export const ROUTES: RouteCase[] = [
     template: '/sessions/current',
     auth: true,
     ifMatch: false,
+    idempotent: false,
     ...noBody,
   },
   {

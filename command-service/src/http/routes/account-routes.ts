@@ -58,6 +58,7 @@ export function accountRoutes(accounts: AccountService, commands: CommandHandler
       tag: 'accounts',
       auth: false,
       ifMatch: false,
+      idempotent: false,
       body: LogInBody,
       success: {
         status: 201,
@@ -83,6 +84,7 @@ export function accountRoutes(accounts: AccountService, commands: CommandHandler
       tag: 'accounts',
       auth: true,
       ifMatch: false,
+      idempotent: false,
       body: NoBody,
       success: { status: 204, description: 'Logged out' },
       errors: [],
