@@ -226,6 +226,19 @@ describe('log-in', () => {
   });
 });
 
+describe('logs', () => {
+  test('never contain a bearer token or a password', async () => {
+    const user = await newUser(api, 'logged');
+    await api.patch('/users/me', { displayName: 'Logged' }, { token: user.token });
+    await api.post('/sessions', { username: user.username, password: 'wrong password 123' });
+    await new Promise((r) => setTimeout(r, 200)); // let the child's stdout drain
+    const text = JSON.stringify(svc.logs);
+    assert.ok(text.includes('/users/me'), 'the requests were logged');
+    assert.ok(!text.includes(user.token), 'a bearer token was logged');
+    assert.ok(!text.includes(PASSWORD) && !text.includes('wrong password 123'), 'a password was logged');
+  });
+});
+
 describe('sessions in Redis', () => {
   test('a session is a hash under the prefix with user_id, username, role and times, expiring within an hour', async () => {
     const user = await newUser(api, 'redis');
