@@ -7,7 +7,7 @@ import pg from 'pg';
 import { createTestDatabase } from '../testing/index.js';
 import type { TestDatabase } from '../testing/index.js';
 import { APPEND_SQL, appendParameters } from './append-sql.js';
-import { PostgresEventStore } from './postgres-event-store.js';
+import { MULTI_STREAM_BEGIN, PostgresEventStore } from './postgres-event-store.js';
 import { newEvents } from './test-events.js';
 
 // Each describe gets its own database: these tests read the whole global log.
@@ -86,6 +86,36 @@ describe('readAll', () => {
       } finally {
         early.release();
       }
+    }));
+
+  test('a multi-stream append never builds on a transaction newer than itself', () =>
+    withStore(async (store, pool) => {
+      const multi = await pool.connect();
+      try {
+        await multi.query(MULTI_STREAM_BEGIN);
+        // Its first statement gives the transaction its id...
+        await multi.query(APPEND_SQL, appendParameters('test-x', 'any', newEvents(1)));
+        // ...then a newer transaction commits the first event of another stream.
+        await store.appendToStream('test-s', newEvents(1), 'any');
+        // Building version 2 on it would put v2 (older transaction id) before v1 in the log:
+        // the statement must lose the race instead, so the adapter retries the whole append.
+        await assert.rejects(multi.query(APPEND_SQL, appendParameters('test-s', 'any', newEvents(1))), {
+          code: '23505',
+        });
+      } finally {
+        await multi.query('ROLLBACK');
+        multi.release();
+      }
+      await store.appendToStreams([
+        { streamId: 'test-x', events: newEvents(1), expectedVersion: 'any' },
+        { streamId: 'test-s', events: newEvents(1), expectedVersion: 'any' },
+      ]);
+      await settled(store, pool);
+      const log = (await store.readAll()).events.filter((e) => e.streamId === 'test-s');
+      assert.deepEqual(
+        log.map((e) => e.streamVersion),
+        [1, 2],
+      );
     }));
 
   test('pages through the log in order and filters by category and type', () =>

@@ -49,6 +49,13 @@ class VersionRace extends Error {
   }
 }
 
+/**
+ * REPEATABLE READ: every statement of a multi-stream append reads versions from the snapshot taken
+ * before the transaction got its id. Under READ COMMITTED a later statement could build on events of
+ * a newer transaction, and the log's (transaction id, position) order would break stream order.
+ */
+export const MULTI_STREAM_BEGIN = 'BEGIN ISOLATION LEVEL REPEATABLE READ';
+
 /** "any" and "stream exists" still hold after losing a race, so such an append is simply redone. */
 const isRetryable = (expected: ExpectedVersion) => expected === 'any' || expected === 'stream_exists';
 
@@ -86,10 +93,7 @@ export class PostgresEventStore implements EventStore {
       async () => {
         const client = await this.pool.connect();
         try {
-          // REPEATABLE READ: every statement reads versions from the snapshot taken before this
-          // transaction got its id. Under READ COMMITTED a later statement could build on events of
-          // a newer transaction, and the log's (transaction id, position) order would break stream order.
-          await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+          await client.query(MULTI_STREAM_BEGIN);
           const results: AppendResult[] = [];
           for (const a of appends)
             results.push(await this.appendOnce(client, a.streamId, a.events, a.expectedVersion));
