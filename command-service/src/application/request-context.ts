@@ -10,7 +10,7 @@ export interface RequestContext {
   correlationId: string;
   /** Identifies this command; the causation id of every event it appends. */
   commandId: string;
-  /** `<scope>:<Idempotency-Key>` when the client sent one. */
+  /** `<scope>:<Idempotency-Key>#<request hash prefix>` when the client sent a key. */
   idempotencyKey: string | null;
   now: Date;
 }

@@ -298,6 +298,36 @@ describe('Idempotency-Key', () => {
     assert.equal(new Set(ok.map((r) => r.body.meetingId)).size, 1);
     assert.equal(await log.count(), count + 1);
   });
+
+  test('after the key’s record expired: another body is a new request, the same body is still the same one', async () => {
+    const k = key();
+    const headers = { 'idempotency-key': k };
+    const first = await api.post('/meetings', meetingBody({ title: 'Before expiry' }), {
+      token: host.token,
+      headers,
+    });
+    assert.equal(first.status, 201);
+    await log.query('DELETE FROM command_idempotency WHERE key = $1', [k]); // what the TTL purge does
+
+    const count = await log.count();
+    const other = await api.post('/meetings', meetingBody({ title: 'After expiry' }), {
+      token: host.token,
+      headers,
+    });
+    assert.equal(other.status, 201, JSON.stringify(other.body));
+    assert.notEqual(other.body.meetingId, first.body.meetingId);
+    assert.equal(await log.count(), count + 1);
+
+    await log.query('DELETE FROM command_idempotency WHERE key = $1', [k]);
+    const same = await api.post('/meetings', meetingBody({ title: 'Before expiry' }), {
+      token: host.token,
+      headers,
+    });
+    assert.equal(same.status, 201);
+    assert.equal(same.body.meetingId, first.body.meetingId, 'found in the stream, not scheduled twice');
+    assert.equal(same.body.version, first.body.version);
+    assert.equal(await log.count(), count + 1);
+  });
 });
 
 describe('correlation ids', () => {

@@ -62,11 +62,14 @@ export function handlerFor(spec: RouteSpec, deps: PipelineDeps): RequestHandler 
       const expectedVersion = spec.ifMatch ? parseIfMatch(req.header('if-match')) : undefined;
       const key = spec.idempotent === false ? undefined : parseIdempotencyKey(req.header('idempotency-key'));
       const scope = session?.userId ?? 'anonymous';
+      const hash = requestHash(req, body);
       const ctx: RequestContext = {
         actorUserId: session?.userId ?? null,
         correlationId: req.correlationId,
         commandId: randomUUID(),
-        idempotencyKey: key ? `${scope}:${key}` : null,
+        // The request's hash is part of it: ids derived from it differ for another request under a
+        // reused key, even after the key's record has expired.
+        idempotencyKey: key ? `${scope}:${key}#${hash.slice(0, 16)}` : null,
         now: new Date(),
       };
       const run = () =>
@@ -79,9 +82,7 @@ export function handlerFor(spec: RouteSpec, deps: PipelineDeps): RequestHandler 
           expectedVersion,
           client: { ip: req.ip ?? '', userAgent: req.header('user-agent') ?? '' },
         });
-      const result = key
-        ? await withIdempotency(deps.idempotency, scope, key, requestHash(req, body), run, req)
-        : await run();
+      const result = key ? await withIdempotency(deps.idempotency, scope, key, hash, run, req) : await run();
       sendResult(res, result);
     } catch (error) {
       const problem = problemFromError(error, req.correlationId);
