@@ -1,7 +1,9 @@
 import type { Knex } from 'knex';
 import * as eventStore from './20261121000001_event_store.js';
 import * as commandIdempotency from './20261121000003_command_idempotency.js';
+import * as projectionState from './20261121000004_projection_state.js';
 import * as readTables from './20261121000002_read_tables.js';
+import * as readTablesWithoutCrossTableKeys from './20261121000005_read_tables_without_cross_table_keys.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -13,4 +15,6 @@ export const migrations: ReadonlyArray<readonly [name: string, migration: Migrat
   ['20261121000001_event_store', eventStore],
   ['20261121000002_read_tables', readTables],
   ['20261121000003_command_idempotency', commandIdempotency],
+  ['20261121000004_projection_state', projectionState],
+  ['20261121000005_read_tables_without_cross_table_keys', readTablesWithoutCrossTableKeys],
 ];
