@@ -1,0 +1,33 @@
+import { z } from 'zod';
+
+const PositiveInt = z.coerce.number().int().positive();
+
+/** Every setting of the projection workers, read from the environment once at start. */
+export const ConfigSchema = z.object({
+  DATABASE_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/meetings'),
+  DB_POOL_SIZE: PositiveInt.default(10),
+  REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+  REDIS_KEY_PREFIX: z.string().default(''),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  PROJECTION_BATCH_SIZE: PositiveInt.default(500),
+  PROJECTION_POLL_INTERVAL_MS: PositiveInt.default(20),
+  PROJECTION_MAX_ATTEMPTS: PositiveInt.default(3),
+  NOTIFY_MAX_AGE_SECONDS: PositiveInt.default(600),
+  /** Comma-separated projection names to run, or "all". */
+  PROJECTIONS: z.string().min(1).default('all'),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const result = ConfigSchema.safeParse(env);
+  if (!result.success) {
+    const details = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new ConfigError(`invalid configuration: ${details}`);
+  }
+  return result.data;
+}

@@ -1,0 +1,53 @@
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { pino } from 'pino';
+import { ConfigError, loadConfig } from './config.js';
+import { createProjections, createRunners } from './projections.js';
+import { ProjectionWorker } from './runner/projection-worker.js';
+
+let config;
+try {
+  config = loadConfig();
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  console.error(`projection-workers: ${error.message}`);
+  process.exit(1);
+}
+const logger = pino({ level: config.LOG_LEVEL, base: { service: 'projection-workers' } });
+const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: config.DB_POOL_SIZE });
+pool.on('error', (error) => logger.error({ err: error }, 'idle PostgreSQL connection failed'));
+const redis = new Redis(config.REDIS_URL, { keyPrefix: config.REDIS_KEY_PREFIX });
+redis.on('error', (error) => logger.error({ err: error }, 'Redis connection error'));
+
+const deps = {
+  pool,
+  redis,
+  redisKeyPrefix: config.REDIS_KEY_PREFIX,
+  logger,
+  batchSize: config.PROJECTION_BATCH_SIZE,
+  pollIntervalMs: config.PROJECTION_POLL_INTERVAL_MS,
+  maxAttempts: config.PROJECTION_MAX_ATTEMPTS,
+  notifyMaxAgeSeconds: config.NOTIFY_MAX_AGE_SECONDS,
+};
+const wanted =
+  config.PROJECTIONS === 'all' ? null : new Set(config.PROJECTIONS.split(',').map((s) => s.trim()));
+const projections = createProjections(deps).filter((p) => !wanted || wanted.has(p.projector.name));
+const worker = new ProjectionWorker(createRunners(deps, projections), logger);
+worker.start();
+logger.info({ projections: projections.map((p) => p.projector.name) }, 'projection-workers running');
+
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.once(signal, () => {
+    logger.info({ signal }, 'shutting down: finishing batches');
+    worker
+      .stop()
+      .then(() => Promise.allSettled([pool.end(), redis.quit()]))
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error({ err: error }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+  });
+}

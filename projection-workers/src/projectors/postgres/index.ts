@@ -1,0 +1,22 @@
+import type { ClientBase } from 'pg';
+import type { Projector } from '../projector.js';
+import { chatProjector } from './chat-projector.js';
+import { mediaStreamsProjector } from './media-streams-projector.js';
+import { meetingsProjector } from './meetings-projector.js';
+import { operationLogsProjector } from './operation-logs-projector.js';
+import { usersProjector } from './users-projector.js';
+
+export { chatProjector, mediaStreamsProjector, meetingsProjector, operationLogsProjector, usersProjector };
+export { privateEventTypes } from './operation-logs-projector.js';
+
+/**
+ * The PostgreSQL read models. Each keeps its own checkpoint and reads no other's rows, so they
+ * may run at different speeds (the read tables have no foreign keys between them for that reason).
+ */
+export const postgresProjectors: readonly Projector<ClientBase>[] = [
+  usersProjector,
+  meetingsProjector,
+  mediaStreamsProjector,
+  chatProjector,
+  operationLogsProjector,
+];

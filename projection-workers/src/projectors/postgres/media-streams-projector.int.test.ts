@@ -1,0 +1,187 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, test } from 'node:test';
+import { createTestDatabase } from '@meetings/db/testing';
+import type { TestDatabase } from '@meetings/db/testing';
+import { streams } from '@meetings/events';
+import type { DecodedEvent, EventData } from '@meetings/events';
+import pg from 'pg';
+import { EventFactory } from '../../testing/event-factory.js';
+import { applyInTransaction, snapshotTables } from '../../testing/postgres-projection.js';
+import { mediaStreamsProjector } from './media-streams-projector.js';
+
+let db: TestDatabase;
+let pool: pg.Pool;
+
+before(async () => {
+  db = await createTestDatabase();
+  pool = new pg.Pool({ connectionString: db.url, max: 4 });
+});
+after(async () => {
+  pool.on('error', () => undefined); // connections the drop terminates
+  await pool.end();
+  await db.drop();
+});
+
+const apply = (events: readonly DecodedEvent[]) => applyInTransaction(pool, mediaStreamsProjector, events);
+
+const streamRow = async (id: string) =>
+  (
+    await pool.query(
+      `SELECT meeting_id, user_id, kind, sfu_node_id, producer_id, codec, status, close_reason, published_at,
+         closed_at, bitrate_kbps, packet_loss_percent, jitter_ms, rtt_ms, last_sampled_at, last_stream_version,
+         created_at
+       FROM media_streams WHERE id = $1`,
+      [id],
+    )
+  ).rows[0] as Record<string, unknown> | undefined;
+
+type MediaType = 'MediaStreamPublished' | 'MediaStreamClosed' | 'MediaStreamQualitySampled';
+
+/** One meeting's media stream: a microphone sampled twice, then closed, and a camera sampled once. */
+function mediaHistory(f: EventFactory) {
+  const [meetingId, userId, audio, video] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+  const event = <T extends MediaType>(type: T, data: Omit<EventData<T>, 'meetingId'>) =>
+    f.event(streams.media(meetingId), type, { meetingId, ...data } as EventData<T>);
+  const e = {
+    audioPublished: event('MediaStreamPublished', {
+      mediaStreamId: audio,
+      userId,
+      kind: 'audio',
+      sfuNodeId: 'sfu-1',
+      producerId: 'producer-a',
+      codec: 'opus',
+    }),
+    videoPublished: event('MediaStreamPublished', {
+      mediaStreamId: video,
+      userId,
+      kind: 'video',
+      sfuNodeId: 'sfu-2',
+      producerId: 'producer-v',
+      codec: 'VP8',
+    }),
+    audioSample1: event('MediaStreamQualitySampled', {
+      mediaStreamId: audio,
+      sampledAt: '2026-03-02T09:00:30.000Z',
+      bitrateKbps: 32,
+      packetLossPercent: 0.5,
+      jitterMs: 4,
+      rttMs: 40,
+    }),
+    videoSample: event('MediaStreamQualitySampled', {
+      mediaStreamId: video,
+      sampledAt: '2026-03-02T09:00:31.000Z',
+      bitrateKbps: 1500,
+      packetLossPercent: 0,
+      jitterMs: 9.5,
+      rttMs: null,
+    }),
+    audioSample2: event('MediaStreamQualitySampled', {
+      mediaStreamId: audio,
+      sampledAt: '2026-03-02T09:00:40.000Z',
+      bitrateKbps: 48.25,
+      packetLossPercent: 2,
+      jitterMs: 6,
+      rttMs: 55,
+    }),
+    audioClosed: event('MediaStreamClosed', { mediaStreamId: audio, reason: 'participant_left' }),
+  };
+  return { meetingId, userId, audio, video, e, events: Object.values(e) };
+}
+
+test('reads the three media events', () => {
+  assert.equal(mediaStreamsProjector.name, 'media-streams');
+  assert.deepEqual(mediaStreamsProjector.eventTypes, [
+    'MediaStreamPublished',
+    'MediaStreamClosed',
+    'MediaStreamQualitySampled',
+  ]);
+});
+
+test('publishing, sampling and closing: the quality columns hold the latest sample', async () => {
+  const { meetingId, userId, audio, video, e } = mediaHistory(new EventFactory());
+  await apply([e.audioPublished, e.videoPublished]);
+  const audioRow = {
+    meeting_id: meetingId,
+    user_id: userId,
+    kind: 'audio',
+    sfu_node_id: 'sfu-1',
+    producer_id: 'producer-a',
+    codec: 'opus',
+    status: 'active',
+    close_reason: null,
+    published_at: e.audioPublished.occurredAt,
+    closed_at: null,
+    bitrate_kbps: null,
+    packet_loss_percent: null,
+    jitter_ms: null,
+    rtt_ms: null,
+    last_sampled_at: null,
+    last_stream_version: '1',
+    created_at: e.audioPublished.occurredAt,
+  };
+  assert.deepEqual(await streamRow(audio), audioRow);
+
+  await apply([e.audioSample1, e.videoSample]);
+  const sampled = {
+    ...audioRow,
+    bitrate_kbps: 32,
+    packet_loss_percent: 0.5,
+    jitter_ms: 4,
+    rtt_ms: 40,
+    last_sampled_at: new Date('2026-03-02T09:00:30.000Z'),
+    last_stream_version: '3',
+  };
+  assert.deepEqual(await streamRow(audio), sampled);
+  assert.deepEqual(await streamRow(video), {
+    ...audioRow,
+    kind: 'video',
+    sfu_node_id: 'sfu-2',
+    producer_id: 'producer-v',
+    codec: 'VP8',
+    published_at: e.videoPublished.occurredAt,
+    bitrate_kbps: 1500,
+    packet_loss_percent: 0,
+    jitter_ms: 9.5,
+    rtt_ms: null,
+    last_sampled_at: new Date('2026-03-02T09:00:31.000Z'),
+    last_stream_version: '4',
+    created_at: e.videoPublished.occurredAt,
+  });
+
+  await apply([e.audioSample2]);
+  const resampled = {
+    ...sampled,
+    bitrate_kbps: 48.25,
+    packet_loss_percent: 2,
+    jitter_ms: 6,
+    rtt_ms: 55,
+    last_sampled_at: new Date('2026-03-02T09:00:40.000Z'),
+    last_stream_version: '5',
+  };
+  assert.deepEqual(await streamRow(audio), resampled);
+
+  await apply([e.audioClosed]);
+  assert.deepEqual(await streamRow(audio), {
+    ...resampled,
+    status: 'closed',
+    close_reason: 'participant_left',
+    closed_at: e.audioClosed.occurredAt,
+    last_stream_version: '6',
+  });
+  // A redelivered older sample does not overwrite the newer one.
+  await apply([e.audioSample1]);
+  assert.equal((await streamRow(audio))?.bitrate_kbps, 48.25);
+});
+
+test('applying the batch again, or any prefix of it, leaves every row identical', async () => {
+  const { events } = mediaHistory(new EventFactory());
+  await apply(events);
+  const once = await snapshotTables(pool, ['media_streams']);
+  await apply(events);
+  assert.deepEqual(await snapshotTables(pool, ['media_streams']), once);
+  for (let end = 1; end <= events.length; end++) {
+    await apply(events.slice(0, end));
+    assert.deepEqual(await snapshotTables(pool, ['media_streams']), once, `the first ${end} events again`);
+  }
+});

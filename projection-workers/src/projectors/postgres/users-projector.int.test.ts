@@ -1,0 +1,144 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, test } from 'node:test';
+import { createTestDatabase } from '@meetings/db/testing';
+import type { TestDatabase } from '@meetings/db/testing';
+import { streams } from '@meetings/events';
+import pg from 'pg';
+import { EventFactory } from '../../testing/event-factory.js';
+import { applyInTransaction, snapshotTables } from '../../testing/postgres-projection.js';
+import { usersProjector } from './users-projector.js';
+
+let db: TestDatabase;
+let pool: pg.Pool;
+
+before(async () => {
+  db = await createTestDatabase();
+  pool = new pg.Pool({ connectionString: db.url, max: 4 });
+});
+after(async () => {
+  pool.on('error', () => undefined); // connections the drop terminates
+  await pool.end();
+  await db.drop();
+});
+
+const apply = (events: Parameters<typeof usersProjector.apply>[1]) =>
+  applyInTransaction(pool, usersProjector, events);
+
+function history(f: EventFactory) {
+  const [ada, bob] = [randomUUID(), randomUUID()];
+  const e = {
+    adaRegistered: f.event(streams.user(ada), 'UserRegistered', {
+      userId: ada,
+      username: `Ada-${ada.slice(0, 8)}`,
+      email: `ada-${ada.slice(0, 8)}@example.com`,
+      displayName: 'Ada',
+      role: 'user',
+    }),
+    bobRegistered: f.event(streams.user(bob), 'UserRegistered', {
+      userId: bob,
+      username: `bob-${bob.slice(0, 8)}`,
+      email: `bob-${bob.slice(0, 8)}@example.com`,
+      displayName: 'Bob',
+      role: 'admin',
+    }),
+    adaAvatar: f.event(streams.user(ada), 'UserProfileUpdated', {
+      userId: ada,
+      avatarUrl: 'https://cdn.example.com/ada.png',
+    }),
+    adaRenamed: f.event(streams.user(ada), 'UserProfileUpdated', { userId: ada, displayName: 'Ada L.' }),
+    bobBoth: f.event(streams.user(bob), 'UserProfileUpdated', {
+      userId: bob,
+      displayName: 'Robert',
+      avatarUrl: 'https://cdn.example.com/bob.png',
+    }),
+    bobAvatarCleared: f.event(streams.user(bob), 'UserProfileUpdated', { userId: bob, avatarUrl: null }),
+  };
+  return { ada, bob, e, events: Object.values(e) };
+}
+
+const user = async (id: string) =>
+  (
+    await pool.query(
+      `SELECT id, username, email, display_name, avatar_url, role, status, last_login_at, deleted_at,
+         last_stream_version, created_at
+       FROM users WHERE id = $1`,
+      [id],
+    )
+  ).rows[0] as Record<string, unknown> | undefined;
+
+test('reads UserRegistered and UserProfileUpdated only', () => {
+  assert.equal(usersProjector.name, 'users');
+  assert.deepEqual(usersProjector.eventTypes, ['UserRegistered', 'UserProfileUpdated']);
+});
+
+test('registration inserts the user; profile updates change only the fields they carry', async () => {
+  const { ada, bob, e } = history(new EventFactory());
+
+  await apply([e.adaRegistered, e.bobRegistered]);
+  const adaRow = {
+    id: ada,
+    username: e.adaRegistered.data.username,
+    email: e.adaRegistered.data.email,
+    display_name: 'Ada',
+    avatar_url: null,
+    role: 'user',
+    status: 'active',
+    last_login_at: null,
+    deleted_at: null,
+    last_stream_version: '1',
+    created_at: e.adaRegistered.occurredAt,
+  };
+  assert.deepEqual(await user(ada), adaRow);
+  const bobRow = {
+    ...adaRow,
+    id: bob,
+    username: e.bobRegistered.data.username,
+    email: e.bobRegistered.data.email,
+    display_name: 'Bob',
+    role: 'admin',
+    created_at: e.bobRegistered.occurredAt,
+  };
+  assert.deepEqual(await user(bob), bobRow);
+
+  await apply([e.adaAvatar]);
+  assert.deepEqual(await user(ada), {
+    ...adaRow,
+    avatar_url: 'https://cdn.example.com/ada.png',
+    last_stream_version: '2',
+  });
+  await apply([e.adaRenamed]);
+  assert.deepEqual(await user(ada), {
+    ...adaRow,
+    display_name: 'Ada L.',
+    avatar_url: 'https://cdn.example.com/ada.png',
+    last_stream_version: '3',
+  });
+
+  await apply([e.bobBoth]);
+  const robert = {
+    ...bobRow,
+    display_name: 'Robert',
+    avatar_url: 'https://cdn.example.com/bob.png',
+    last_stream_version: '2',
+  };
+  assert.deepEqual(await user(bob), robert);
+  // A null avatarUrl clears the avatar; the absent displayName keeps the name.
+  await apply([e.bobAvatarCleared]);
+  assert.deepEqual(await user(bob), { ...robert, avatar_url: null, last_stream_version: '3' });
+});
+
+test('applying the batch, or any prefix of it, again leaves every row identical', async () => {
+  const { events } = history(new EventFactory());
+  await apply(events);
+  const once = await snapshotTables(pool, ['users']);
+  await apply(events);
+  assert.deepEqual(await snapshotTables(pool, ['users']), once);
+  for (let end = 1; end <= events.length; end++) {
+    await apply(events.slice(0, end));
+    assert.deepEqual(await snapshotTables(pool, ['users']), once, `prefix of ${end}`);
+  }
+  // An old event alone, e.g. redelivered after a crash, changes nothing either.
+  await apply([events[2]!]);
+  assert.deepEqual(await snapshotTables(pool, ['users']), once);
+});

@@ -1,0 +1,180 @@
+import type { DecodedEvent, EventType } from '@meetings/events';
+import type { Redis } from 'ioredis';
+import type { Projector } from '../projector.js';
+import { ROOM_SCRIPT } from './room-script.js';
+
+/**
+ * The live rooms in Redis, for the WebSocket API and the notification worker.
+ *
+ * `room:<meetingId>` (hash, TTL 86400 s refreshed by every applied change) exists while a meeting
+ * has participants or has started: the first MeetingStarted or ParticipantJoined creates it, and
+ * MeetingEnded or MeetingCancelled deletes it. A waiting room everyone left stays (status
+ * 'waiting', no participants) until the meeting starts, ends, is cancelled, or the TTL runs out.
+ *   meeting_id         the meeting's id
+ *   status             'waiting' before MeetingStarted, 'live' after
+ *   created_at         ISO time of the event that created the key
+ *   participants       JSON object userId -> {role, isMuted, isVideoOn, joinedAt (ISO)}, the
+ *                      present participants only (leaving or removal deletes the entry, a rejoin
+ *                      adds a fresh one)
+ *   participant_count  the number of entries in `participants`
+ *   is_recording       '1' while a recording runs, else '0' (stopping it, or failing it while it
+ *                      runs, clears it)
+ *   recording_id       the running recording's id, '' when none; needed so that an earlier,
+ *                      already stopped recording failing does not clear a later one
+ *   version            the meeting stream version last applied
+ *   updated_at         ISO time of the event last applied
+ * Times are the events' `occurredAt`, never the clock, so a rebuild writes the same values.
+ *
+ * `room-version:<meetingId>` (string, TTL 7 days refreshed) holds the last applied stream version
+ * as well: the room is deleted when the meeting is over, and without this a redelivered event
+ * would bring it back. An event at or below that version changes nothing at all; one above it
+ * always advances the guard, and changes the room if it concerns one that exists (or creates it).
+ * Versions have gaps (events of other types are not delivered here), so higher is all we ask.
+ *
+ * `queue:notifications` (list, LPUSH) gets one job per started meeting, from the same script call
+ * that applies MeetingStarted, so a redelivery pushes nothing:
+ *   {"jobId": <eventId>, "type": "meeting.started", "meetingId", "startedBy",
+ *    "startedAt": <ISO occurredAt>, "participantIds": [present participants, in join order]}
+ * Only when the event is at most `notifyMaxAgeSeconds` old: a rebuild from the start of the log
+ * updates the rooms but does not announce meetings long past.
+ *
+ * Every change to a room (created, changed, deleted) is PUBLISHed to
+ * `<channelPrefix>room-changes:<meetingId>` as {meetingId, version, type: <event type>,
+ * room: <the hash as an object of strings, as HGETALL returns it, or null once deleted>}.
+ * Events that are skipped, or that concern no room, publish nothing.
+ *
+ * Each event is one Lua script call (room-script.ts) run with EVALSHA, EVAL when the server lost
+ * the script (ioredis' defineCommand), so check, change, job and message happen together or not
+ * at all. Events are applied one after another in log order; a failure stops the batch there, and
+ * the retry skips what was already applied.
+ */
+export const ROOM_CACHE_EVENT_TYPES = [
+  'MeetingStarted',
+  'MeetingEnded',
+  'MeetingCancelled',
+  'ParticipantJoined',
+  'ParticipantLeft',
+  'ParticipantRemoved',
+  'ParticipantMuted',
+  'ParticipantUnmuted',
+  'ParticipantVideoTurnedOn',
+  'ParticipantVideoTurnedOff',
+  'ParticipantRoleChanged',
+  'RecordingStarted',
+  'RecordingStopped',
+  'RecordingFailed',
+] as const satisfies readonly EventType[];
+
+type RoomEventType = (typeof ROOM_CACHE_EVENT_TYPES)[number];
+type RoomEvent = Extract<DecodedEvent, { type: RoomEventType }>;
+
+export const ROOM_TTL_SECONDS = 86_400;
+export const ROOM_VERSION_TTL_SECONDS = 7 * 86_400;
+export const DEFAULT_NOTIFY_MAX_AGE_SECONDS = 600;
+export const NOTIFICATION_QUEUE_KEY = 'queue:notifications';
+
+export const roomKey = (meetingId: string) => `room:${meetingId}`;
+export const roomVersionKey = (meetingId: string) => `room-version:${meetingId}`;
+/** Without the client's prefix: PUBLISH channels are not keys, ioredis leaves them alone. */
+export const roomChannel = (meetingId: string) => `room-changes:${meetingId}`;
+
+/** The job pushed to `queue:notifications` when a meeting starts. */
+export interface MeetingStartedJob {
+  jobId: string;
+  type: 'meeting.started';
+  meetingId: string;
+  startedBy: string;
+  startedAt: string;
+  participantIds: string[];
+}
+
+/** A message on `room-changes:<meetingId>`. */
+export interface RoomChange {
+  meetingId: string;
+  version: number;
+  type: RoomEventType;
+  room: Record<string, string> | null;
+}
+
+export interface RoomCacheOptions {
+  /** MeetingStarted events older than this announce nothing. Default 600. */
+  notifyMaxAgeSeconds?: number;
+  /** Put before channel names: the client's keyPrefix, which PUBLISH does not get. Default ''. */
+  channelPrefix?: string;
+  /** The clock the notification age is measured with. */
+  now?: () => Date;
+}
+
+const COMMAND = 'roomCacheApply';
+
+type RoomCommand = (
+  roomKey: string,
+  versionKey: string,
+  queueKey: string,
+  ...argv: (string | number)[]
+) => Promise<number>;
+
+const handled: ReadonlySet<string> = new Set(ROOM_CACHE_EVENT_TYPES);
+const isRoomEvent = (event: DecodedEvent): event is RoomEvent => handled.has(event.type);
+
+export class RoomCacheProjector implements Projector<Redis> {
+  readonly name = 'room-cache';
+  readonly eventTypes = ROOM_CACHE_EVENT_TYPES;
+
+  private readonly notifyMaxAgeMs: number;
+  private readonly channelPrefix: string;
+  private readonly now: () => Date;
+
+  constructor(options: RoomCacheOptions = {}) {
+    this.notifyMaxAgeMs = (options.notifyMaxAgeSeconds ?? DEFAULT_NOTIFY_MAX_AGE_SECONDS) * 1000;
+    this.channelPrefix = options.channelPrefix ?? '';
+    this.now = options.now ?? (() => new Date());
+  }
+
+  async apply(tx: Redis, events: readonly DecodedEvent[]): Promise<void> {
+    const run = roomCommand(tx);
+    for (const event of events) {
+      if (!isRoomEvent(event)) continue;
+      const { meetingId } = event.data;
+      await run(
+        roomKey(meetingId),
+        roomVersionKey(meetingId),
+        NOTIFICATION_QUEUE_KEY,
+        event.type,
+        event.streamVersion,
+        meetingId,
+        event.occurredAt.toISOString(),
+        JSON.stringify(event.data),
+        this.jobTemplate(event),
+        this.channelPrefix + roomChannel(meetingId),
+        ROOM_TTL_SECONDS,
+        ROOM_VERSION_TTL_SECONDS,
+      );
+    }
+  }
+
+  /** The job minus its participantIds, which only the script knows; '' for no job. */
+  private jobTemplate(event: RoomEvent): string {
+    if (event.type !== 'MeetingStarted') return '';
+    if (this.now().getTime() - event.occurredAt.getTime() > this.notifyMaxAgeMs) return '';
+    const job: Omit<MeetingStartedJob, 'participantIds'> = {
+      jobId: event.eventId,
+      type: 'meeting.started',
+      meetingId: event.data.meetingId,
+      startedBy: event.data.startedBy,
+      startedAt: event.occurredAt.toISOString(),
+    };
+    return JSON.stringify(job);
+  }
+}
+
+/** The script as a command of this client, defined on first use (ioredis keeps it per client). */
+function roomCommand(redis: Redis): RoomCommand {
+  const commands = redis as unknown as Record<string, RoomCommand | undefined>;
+  if (typeof commands[COMMAND] !== 'function') {
+    redis.defineCommand(COMMAND, { numberOfKeys: 3, lua: ROOM_SCRIPT });
+  }
+  const command = commands[COMMAND];
+  if (!command) throw new Error(`ioredis did not define ${COMMAND}`);
+  return command.bind(redis);
+}

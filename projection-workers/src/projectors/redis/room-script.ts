@@ -1,0 +1,134 @@
+/**
+ * Applies one meeting event to the room cache, atomically (see room-cache-projector.ts for the
+ * layout). Every key it touches comes in KEYS, so that ioredis prefixes them:
+ *
+ *   KEYS[1]  room:<meetingId>           the room hash
+ *   KEYS[2]  room-version:<meetingId>   the version guard, outliving the room
+ *   KEYS[3]  queue:notifications        the notification job list
+ *
+ *   ARGV[1]  event type                 ARGV[6]  notification job without participantIds, or ''
+ *   ARGV[2]  meeting stream version     ARGV[7]  PUBLISH channel (already prefixed)
+ *   ARGV[3]  meetingId                  ARGV[8]  room TTL in seconds
+ *   ARGV[4]  occurredAt (ISO)           ARGV[9]  version guard TTL in seconds
+ *   ARGV[5]  event data (JSON)
+ *
+ * Returns 1 when the event was applied (its version was above the last applied one), 0 when it
+ * was a redelivery or out of date and changed nothing.
+ */
+export const ROOM_SCRIPT = `
+local room_key, guard_key, queue_key = KEYS[1], KEYS[2], KEYS[3]
+local event_type = ARGV[1]
+local version = tonumber(ARGV[2])
+local meeting_id = ARGV[3]
+local at = ARGV[4]
+local data = cjson.decode(ARGV[5])
+local job = ARGV[6]
+local channel = ARGV[7]
+
+-- The guard key outlives the room; the hash's own version covers a guard lost by eviction.
+local last = tonumber(redis.call('GET', guard_key) or '0')
+local room_version = tonumber(redis.call('HGET', room_key, 'version') or '0')
+if room_version > last then last = room_version end
+if version <= last then return 0 end
+redis.call('SET', guard_key, ARGV[2], 'EX', ARGV[9])
+
+local function publish(room)
+  redis.call('PUBLISH', channel, cjson.encode({
+    meetingId = meeting_id, version = version, type = event_type, room = room or cjson.null,
+  }))
+end
+
+local exists = redis.call('EXISTS', room_key) == 1
+
+if event_type == 'MeetingEnded' or event_type == 'MeetingCancelled' then
+  if exists then
+    redis.call('DEL', room_key)
+    publish(nil)
+  end
+  return 1
+end
+
+-- Only these two create a room; anything else about a room that does not exist only advanced
+-- the guard above.
+if not exists and event_type ~= 'MeetingStarted' and event_type ~= 'ParticipantJoined' then
+  return 1
+end
+
+local status, participants, is_recording, recording_id = 'waiting', {}, '0', ''
+if exists then
+  local f = redis.call('HMGET', room_key, 'status', 'participants', 'is_recording', 'recording_id')
+  status = f[1] or 'waiting'
+  participants = cjson.decode(f[2] or '{}')
+  is_recording = f[3] or '0'
+  recording_id = f[4] or ''
+else
+  redis.call('HSET', room_key, 'meeting_id', meeting_id, 'created_at', at)
+end
+
+local function update(change)
+  local p = participants[data.userId]
+  if p then
+    for k, v in pairs(change) do p[k] = v end
+  end
+end
+
+if event_type == 'MeetingStarted' then
+  status = 'live'
+elseif event_type == 'ParticipantJoined' then
+  -- A rejoin replaces the old entry: the state is the one the join decided, joinedAt is new.
+  participants[data.userId] = {
+    role = data.role, isMuted = data.isMuted, isVideoOn = data.isVideoOn, joinedAt = at,
+  }
+elseif event_type == 'ParticipantLeft' or event_type == 'ParticipantRemoved' then
+  participants[data.userId] = nil
+elseif event_type == 'ParticipantMuted' then
+  update({ isMuted = true })
+elseif event_type == 'ParticipantUnmuted' then
+  update({ isMuted = false })
+elseif event_type == 'ParticipantVideoTurnedOn' then
+  update({ isVideoOn = true })
+elseif event_type == 'ParticipantVideoTurnedOff' then
+  update({ isVideoOn = false })
+elseif event_type == 'ParticipantRoleChanged' then
+  update({ role = data.role })
+elseif event_type == 'RecordingStarted' then
+  is_recording, recording_id = '1', data.recordingId
+elseif event_type == 'RecordingStopped' or event_type == 'RecordingFailed' then
+  -- Only the active recording: an earlier, stopped one may still fail while another runs.
+  if recording_id == data.recordingId then
+    is_recording, recording_id = '0', ''
+  end
+end
+
+-- Present participants in join order (ties by id), for the job and the count.
+local ids = {}
+for id in pairs(participants) do ids[#ids + 1] = id end
+table.sort(ids, function(a, b)
+  local ja, jb = participants[a].joinedAt, participants[b].joinedAt
+  if ja ~= jb then return ja < jb end
+  return a < b
+end)
+
+redis.call('HSET', room_key,
+  'status', status,
+  'participants', cjson.encode(participants),
+  'participant_count', tostring(#ids),
+  'is_recording', is_recording,
+  'recording_id', recording_id,
+  'version', ARGV[2],
+  'updated_at', at)
+redis.call('EXPIRE', room_key, ARGV[8])
+
+if event_type == 'MeetingStarted' and job ~= '' then
+  -- cjson writes an empty table as {}, so the empty list is spelled out.
+  local list = '[]'
+  if #ids > 0 then list = cjson.encode(ids) end
+  redis.call('LPUSH', queue_key, string.sub(job, 1, -2) .. ',"participantIds":' .. list .. '}')
+end
+
+local flat = redis.call('HGETALL', room_key)
+local room = {}
+for i = 1, #flat, 2 do room[flat[i]] = flat[i + 1] end
+publish(room)
+return 1
+`;

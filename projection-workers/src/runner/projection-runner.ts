@@ -1,0 +1,149 @@
+import { decodeEvent, START } from '@meetings/events';
+import type { Checkpoint, DecodedEvent, EventEnvelope, UpcasterRegistry } from '@meetings/events';
+import type { Logger } from 'pino';
+import type { ProjectionTarget } from '../ports/checkpoint-store.js';
+import type { DeadLetterStore } from '../ports/dead-letter-store.js';
+import type { EventSource } from '../ports/event-source.js';
+import type { Projector } from '../projectors/projector.js';
+import { sleep } from './sleep.js';
+
+export interface ProjectionRunnerOptions<Tx> {
+  projector: Projector<Tx>;
+  source: EventSource;
+  target: ProjectionTarget<Tx>;
+  deadLetters: DeadLetterStore;
+  upcasters: UpcasterRegistry;
+  logger: Logger;
+  batchSize?: number;
+  /** Tries of one event before it is dead-lettered. */
+  maxAttempts?: number;
+  retryDelayMs?: number;
+}
+
+interface Decoded {
+  recorded: EventEnvelope;
+  event: DecodedEvent | null;
+  error: string | null;
+}
+
+/**
+ * Runs one projector: reads batches of its event types after its checkpoint and applies each batch
+ * and the new checkpoint as one unit of work. A batch that fails is replayed event by event, so the
+ * event at fault is found, tried `maxAttempts` times, then dead-lettered while the rest applies.
+ */
+export class ProjectionRunner<Tx> {
+  private checkpoint: Checkpoint = START;
+  private readonly batchSize: number;
+  private readonly maxAttempts: number;
+  private readonly retryDelayMs: number;
+  private readonly log: Logger;
+
+  constructor(private readonly options: ProjectionRunnerOptions<Tx>) {
+    this.batchSize = options.batchSize ?? 500;
+    this.maxAttempts = options.maxAttempts ?? 3;
+    this.retryDelayMs = options.retryDelayMs ?? 50;
+    this.log = options.logger.child({ projection: options.projector.name });
+  }
+
+  get name(): string {
+    return this.options.projector.name;
+  }
+
+  /** The checkpoint of everything applied so far (for lag and read-your-writes). */
+  get position(): Checkpoint {
+    return this.checkpoint;
+  }
+
+  /** Runs until the signal aborts; the batch in hand is finished and checkpointed first. */
+  async run(signal: AbortSignal): Promise<void> {
+    const { projector, source, target } = this.options;
+    this.checkpoint = (await target.loadCheckpoint(projector.name)) ?? START;
+    this.log.info({ checkpoint: this.checkpoint }, 'projection started');
+    const batches = source.batches(this.checkpoint, {
+      filter: { eventTypes: projector.eventTypes },
+      batchSize: this.batchSize,
+      signal,
+    });
+    for await (const batch of batches) {
+      await this.applyBatch(batch.events, batch.checkpoint);
+      this.checkpoint = batch.checkpoint;
+    }
+    this.log.info({ checkpoint: this.checkpoint }, 'projection stopped');
+  }
+
+  private async applyBatch(recorded: readonly EventEnvelope[], checkpoint: Checkpoint): Promise<void> {
+    const { projector, target } = this.options;
+    const decoded = recorded.map((r) => this.decode(r));
+    // An event that cannot even be decoded (unknown type, bad data) will never apply: no retries.
+    for (const d of decoded.filter((d) => d.error !== null)) await this.deadLetter(d.recorded, d.error!, 1);
+    const events = decoded.flatMap((d) => (d.event ? [d.event] : []));
+    try {
+      await target.unitOfWork(async (tx) => {
+        if (events.length > 0) await projector.apply(tx, events);
+        await target.saveCheckpoint(tx, projector.name, checkpoint);
+      });
+    } catch (error) {
+      this.log.warn({ err: error, events: events.length }, 'batch failed; applying its events one by one');
+      for (const event of events) await this.applyAlone(event);
+      await target.unitOfWork((tx) => target.saveCheckpoint(tx, projector.name, checkpoint));
+    }
+  }
+
+  private async applyAlone(event: DecodedEvent): Promise<void> {
+    const { projector, target } = this.options;
+    let lastError: unknown;
+    for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
+      try {
+        await target.unitOfWork(async (tx) => {
+          await projector.apply(tx, [event]);
+          await target.saveCheckpoint(tx, projector.name, event.checkpoint);
+        });
+        return;
+      } catch (error) {
+        // The store being unreachable is no fault of the event: stop, and restart from the checkpoint.
+        if (isTransient(error)) throw error;
+        lastError = error;
+        if (attempt < this.maxAttempts) await sleep(this.retryDelayMs * attempt);
+      }
+    }
+    await this.deadLetter(event, describe(lastError), this.maxAttempts);
+  }
+
+  private async deadLetter(event: EventEnvelope, error: string, attempts: number): Promise<void> {
+    this.log.error(
+      { eventId: event.eventId, type: event.type, streamId: event.streamId, error },
+      'event dead-lettered',
+    );
+    await this.options.deadLetters.record(this.options.projector.name, event, error, attempts);
+  }
+
+  private decode(recorded: EventEnvelope): Decoded {
+    try {
+      return { recorded, event: decodeEvent(this.options.upcasters, recorded), error: null };
+    } catch (error) {
+      return { recorded, event: null, error: describe(error) };
+    }
+  }
+}
+
+const TRANSIENT_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  '57P01',
+  '57P02',
+  '57P03',
+  '53300',
+]);
+
+/** Connection loss, server shutdown, too many connections: errors of the target, not of the event. */
+export function isTransient(error: unknown): boolean {
+  const e = error as { code?: string; message?: string };
+  if (e.code && (TRANSIENT_CODES.has(e.code) || e.code.startsWith('08'))) return true;
+  return /Connection terminated|connection is closed|Connection is closed/i.test(e.message ?? '');
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
