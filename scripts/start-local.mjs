@@ -1,26 +1,40 @@
 #!/usr/bin/env node
 // `npm start` (after `prestart` installed packages, checked PostgreSQL/Redis and built): the local
-// profile — migrate the database (creating it if needed), then run the command service. SIGTERM and
-// SIGINT are passed on so the service can finish in-flight requests and close its connections.
+// profile. Migrates the database (creating it if needed), then runs every service of the project
+// side by side. SIGTERM/SIGINT are passed on so each finishes its work in hand and closes its
+// connections; if one service dies, the others are stopped too and the exit code says so.
 import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const env = {
-  ...process.env,
-  DATABASE_URL: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/meetings',
-};
+const env = { ...process.env, DATABASE_URL: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/meetings' };
+const services = ['command-service', 'projection-workers', 'query-api'].filter((name) =>
+  existsSync(join(root, name, 'dist/main.js')),
+);
 
-const migrated = spawnSync(process.execPath, [join(root, 'db/dist/cli/migrate.js'), 'latest'], {
-  env,
-  stdio: 'inherit',
-});
+const migrated = spawnSync(process.execPath, [join(root, 'db/dist/cli/migrate.js'), 'latest'], { env, stdio: 'inherit' });
 if (migrated.status !== 0) process.exit(migrated.status ?? 1);
 
-const service = spawn(process.execPath, [join(root, 'command-service/dist/main.js')], {
-  env,
-  stdio: 'inherit',
+let stopping = false;
+let exitCode = 0;
+const children = services.map((name) => {
+  const child = spawn(process.execPath, [join(root, name, 'dist/main.js')], { env, stdio: 'inherit' });
+  child.on('exit', (code, signal) => {
+    if (!stopping) {
+      console.error(`[start] ${name} exited (${signal ?? code}); stopping the others`);
+      exitCode = 1;
+      stop('SIGTERM');
+    }
+    if (children.every((c) => c.exitCode !== null || c.signalCode !== null)) process.exit(exitCode);
+  });
+  return child;
 });
-for (const signal of ['SIGTERM', 'SIGINT']) process.on(signal, () => service.kill(signal));
-service.on('exit', (code, signal) => process.exit(code ?? (signal ? 128 : 1)));
+console.error(`[start] running ${services.join(', ')}`);
+
+function stop(signal) {
+  stopping = true;
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+}
+for (const signal of ['SIGTERM', 'SIGINT']) process.on(signal, () => stop(signal));
