@@ -20,26 +20,31 @@ export const operationLogsProjector: Projector<ClientBase> = {
   name: 'operation-logs',
   eventTypes: (Object.keys(eventSchemas) as EventType[]).filter((type) => !privateEventTypes.has(type)),
   async apply(tx, events) {
-    for (const event of events) {
-      const category = streamCategory(event.streamId);
-      // Never sent by the runner; refused here too, since a password hash must not land in a log.
-      if (privateEventTypes.has(event.type) || privateCategories.includes(category)) continue;
-      await tx.query(
-        `INSERT INTO operation_logs (event_id, actor_user_id, action, resource_type, resource_id, details,
-           correlation_id, occurred_at, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $8)
-         ON CONFLICT (event_id) DO NOTHING`,
-        [
-          event.eventId,
-          event.metadata.actorUserId,
-          event.type,
-          category,
-          event.streamId.slice(category.length + 1),
-          JSON.stringify(event.data),
-          event.metadata.correlationId,
-          event.occurredAt,
-        ],
-      );
-    }
+    // Never sent by the runner; refused here too, since a password hash must not land in a log.
+    const logged = events.filter(
+      (e) => !privateEventTypes.has(e.type) && !privateCategories.includes(streamCategory(e.streamId)),
+    );
+    if (logged.length === 0) return;
+    const column = <T>(pick: (e: (typeof logged)[number]) => T) => logged.map(pick);
+    // One statement per batch: this projection reads every event of the log.
+    await tx.query(
+      `INSERT INTO operation_logs (event_id, actor_user_id, action, resource_type, resource_id, details,
+         correlation_id, occurred_at, created_at)
+       SELECT e.id, e.actor, e.action, e.category, e.resource, e.details, e.correlation, e.at, e.at
+       FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::text[], $8::timestamptz[])
+         WITH ORDINALITY AS e(id, actor, action, category, resource, details, correlation, at, n)
+       ORDER BY e.n
+       ON CONFLICT (event_id) DO NOTHING`,
+      [
+        column((e) => e.eventId),
+        column((e) => e.metadata.actorUserId),
+        column((e) => e.type),
+        column((e) => streamCategory(e.streamId)),
+        column((e) => e.streamId.slice(streamCategory(e.streamId).length + 1)),
+        column((e) => JSON.stringify(e.data)),
+        column((e) => e.metadata.correlationId),
+        column((e) => e.occurredAt.toISOString()),
+      ],
+    );
   },
 };

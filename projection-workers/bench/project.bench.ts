@@ -1,0 +1,117 @@
+/**
+ * npm run bench:project — projection throughput: rebuild the PostgreSQL read tables from a log of
+ * 100,000 events, beside a raw baseline in the same run that writes the very rows the rebuild
+ * produced with plain batched INSERTs (500 rows a statement) into identical tables.
+ */
+import { PostgresEventStore } from '@meetings/db';
+import { createTestDatabase } from '@meetings/db/testing';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { pino } from 'pino';
+import { createProjections, createRunners } from '../src/projections.js';
+import { ProjectionWorker } from '../src/runner/projection-worker.js';
+import { runScenario } from '../src/testing/scenario.js';
+
+const EVENTS = Number(process.env.BENCH_EVENTS ?? 100_000);
+const LANES = 4;
+const TABLES = [
+  'users',
+  'meetings',
+  'meeting_participants',
+  'meeting_rooms',
+  'meeting_recordings',
+  'media_streams',
+  'signaling_messages',
+  'operation_logs',
+];
+
+const db = await createTestDatabase();
+const pool = new pg.Pool({ connectionString: db.url, max: 12 });
+pool.on('error', () => undefined);
+const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { lazyConnect: true });
+try {
+  let started = Date.now();
+  const store = new PostgresEventStore(pool);
+  const lanes = await Promise.all(
+    Array.from({ length: LANES }, (_, i) =>
+      runScenario(store, { seed: 100 + i, users: 100, meetings: 250, events: EVENTS / LANES }),
+    ),
+  );
+  const total = lanes.reduce((n, l) => n + l.events, 0);
+  console.log(`generated ${total} events in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+
+  // The rebuild: every PostgreSQL projection from the start of the log until it stands at the head.
+  const deps = {
+    pool,
+    redis,
+    redisKeyPrefix: '',
+    logger: pino({ level: 'silent' }),
+    batchSize: 500,
+    pollIntervalMs: 5,
+    maxAttempts: 3,
+    notifyMaxAgeSeconds: 600,
+  };
+  const projections = createProjections(deps).filter((p) => p.projector.name !== 'room-cache');
+  const worker = new ProjectionWorker(createRunners(deps, projections), deps.logger);
+  const head = await pool.query<{ tx: string; pos: string }>(
+    'SELECT transaction_id::text AS tx, global_position::text AS pos FROM es_events ORDER BY transaction_id DESC, global_position DESC LIMIT 1',
+  );
+  started = Date.now();
+  worker.start();
+  const done = new Map<string, number>();
+  while (done.size < projections.length) {
+    const { rows } = await pool.query<{ projection: string }>(
+      'SELECT projection FROM projection_checkpoints WHERE transaction_id = $1 AND global_position = $2',
+      [head.rows[0]!.tx, head.rows[0]!.pos],
+    );
+    for (const { projection } of rows)
+      if (!done.has(projection)) done.set(projection, (Date.now() - started) / 1000);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const rebuildSeconds = (Date.now() - started) / 1000;
+  await worker.stop();
+
+  // The baseline: the same rows, inserted in batches into empty copies of the tables.
+  let rows = 0;
+  for (const table of TABLES) await pool.query(`CREATE TABLE raw_${table} (LIKE ${table} INCLUDING ALL)`);
+  const dumps = await Promise.all(TABLES.map((t) => pool.query(`SELECT * FROM ${t}`)));
+  started = Date.now();
+  for (const [i, table] of TABLES.entries()) {
+    const { rows: data, fields } = dumps[i]!;
+    rows += data.length;
+    const columns = fields.map((f) => f.name);
+    for (let offset = 0; offset < data.length; offset += 500) {
+      const page = data.slice(offset, offset + 500);
+      const values: unknown[] = [];
+      const tuples = page.map((row: Record<string, unknown>) => {
+        const slots = columns.map((c) => {
+          const v = row[c];
+          values.push(v !== null && typeof v === 'object' && !(v instanceof Date) ? JSON.stringify(v) : v);
+          return `$${values.length}`;
+        });
+        return `(${slots.join(', ')})`;
+      });
+      await pool.query(
+        `INSERT INTO raw_${table} (${columns.join(', ')}) VALUES ${tuples.join(', ')}`,
+        values,
+      );
+    }
+  }
+  const rawSeconds = (Date.now() - started) / 1000;
+
+  console.log(`projection rebuild of ${total} events into ${rows} rows (${projections.length} projections)`);
+  console.log(
+    `  raw batched INSERTs of the same rows: ${(total / rawSeconds).toFixed(0)} events/s (${rawSeconds.toFixed(2)} s)`,
+  );
+  console.log(
+    `  projection rebuild:                   ${(total / rebuildSeconds).toFixed(0)} events/s (${rebuildSeconds.toFixed(2)} s)`,
+  );
+  console.log(`  ratio: ${(rawSeconds / rebuildSeconds).toFixed(2)}x (target >= 0.50x)`);
+  console.log(
+    `  per projection (s to reach the head): ${[...done].map(([p, s]) => `${p} ${s.toFixed(1)}`).join(', ')}`,
+  );
+} finally {
+  redis.disconnect();
+  await pool.end();
+  await db.drop();
+}
