@@ -7,7 +7,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const workspaces = ['events', 'db', 'command-service', 'projection-workers'];
+const workspaces = ['events', 'db', 'command-service', 'projection-workers', 'query-api'];
 const filter = process.argv.slice(2);
 
 function findTests(dir) {

@@ -9,12 +9,18 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const env = { ...process.env, DATABASE_URL: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/meetings' };
+const env = {
+  ...process.env,
+  DATABASE_URL: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/meetings',
+};
 const services = ['command-service', 'projection-workers', 'query-api'].filter((name) =>
   existsSync(join(root, name, 'dist/main.js')),
 );
 
-const migrated = spawnSync(process.execPath, [join(root, 'db/dist/cli/migrate.js'), 'latest'], { env, stdio: 'inherit' });
+const migrated = spawnSync(process.execPath, [join(root, 'db/dist/cli/migrate.js'), 'latest'], {
+  env,
+  stdio: 'inherit',
+});
 if (migrated.status !== 0) process.exit(migrated.status ?? 1);
 
 let stopping = false;

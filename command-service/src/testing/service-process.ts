@@ -9,25 +9,35 @@ import { Redis } from 'ioredis';
 
 export interface ServiceUnderTest {
   baseUrl: string;
+  port: number;
   db: TestDatabase;
   redisUrl: string;
   redisPrefix: string;
   /** Structured log lines the process wrote, parsed. */
   logs: Record<string, unknown>[];
+  /** Sends SIGTERM and resolves with the exit code (a graceful stop is 0). */
+  terminate(): Promise<number | null>;
+  /** Stops the process and removes its database and Redis keys. */
   stop(): Promise<void>;
 }
 
-const MAIN = fileURLToPath(new URL('../main.ts', import.meta.url));
+export interface ProcessSpec {
+  /** The service's entry module (TypeScript, run through tsx). */
+  main: string;
+  /** The `msg` of the log line the service writes once it listens; the line carries `port`. */
+  readyMessage: string;
+  env?: Record<string, string>;
+}
 
 /**
- * The real command service as a child process on an ephemeral port, with its own fresh database
- * and Redis key prefix; stop() kills it and removes both.
+ * A service of this repository as a real child process on an ephemeral port, with its own fresh
+ * (migrated) database and Redis key prefix.
  */
-export async function startServiceProcess(env: Record<string, string> = {}): Promise<ServiceUnderTest> {
+export async function startProcessUnderTest(spec: ProcessSpec): Promise<ServiceUnderTest> {
   const db = await createTestDatabase();
   const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
   const redisPrefix = `test:${randomBytes(6).toString('hex')}:`;
-  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', MAIN], {
+  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', spec.main], {
     env: {
       ...process.env,
       HOST: '127.0.0.1',
@@ -36,41 +46,49 @@ export async function startServiceProcess(env: Record<string, string> = {}): Pro
       REDIS_URL: redisUrl,
       REDIS_KEY_PREFIX: redisPrefix,
       LOG_LEVEL: 'info',
-      // Cheap hashing keeps registration fast in tests; production uses the OWASP defaults.
-      PASSWORD_HASH_MEMORY_KIB: '1024',
-      PASSWORD_HASH_TIME_COST: '1',
-      ...env,
+      ...spec.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: Record<string, unknown>[] = [];
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`service did not start within 30 s: ${stderr}`)), 30_000);
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      try {
-        const entry = JSON.parse(line) as Record<string, unknown>;
-        logs.push(entry);
-        if (entry.msg === 'command-service listening') {
-          clearTimeout(timer);
-          resolve(entry.port as number);
+  let port: number;
+  try {
+    port = await new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`${spec.readyMessage}: not within 30 s: ${stderr}`)),
+        30_000,
+      );
+      createInterface({ input: child.stdout }).on('line', (line) => {
+        try {
+          const entry = JSON.parse(line) as Record<string, unknown>;
+          logs.push(entry);
+          if (entry.msg === spec.readyMessage) {
+            clearTimeout(timer);
+            resolve(entry.port as number);
+          }
+        } catch {
+          logs.push({ raw: line });
         }
-      } catch {
-        logs.push({ raw: line });
-      }
+      });
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`service exited with ${code}: ${stderr}`));
+      });
     });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`service exited with ${code}: ${stderr}`));
-    });
-  });
+  } catch (error) {
+    await db.drop();
+    throw error;
+  }
   return {
     baseUrl: `http://127.0.0.1:${port}`,
+    port,
     db,
     redisUrl,
     redisPrefix,
     logs,
+    terminate: () => stopChild(child),
     stop: async () => {
       await stopChild(child);
       await deleteKeys(redisUrl, redisPrefix);
@@ -79,13 +97,26 @@ export async function startServiceProcess(env: Record<string, string> = {}): Pro
   };
 }
 
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
+const MAIN = fileURLToPath(new URL('../main.ts', import.meta.url));
+
+/** The command service under test. */
+export function startServiceProcess(env: Record<string, string> = {}): Promise<ServiceUnderTest> {
+  return startProcessUnderTest({
+    main: MAIN,
+    readyMessage: 'command-service listening',
+    // Cheap hashing keeps registration fast in tests; production uses the OWASP defaults.
+    env: { PASSWORD_HASH_MEMORY_KIB: '1024', PASSWORD_HASH_TIME_COST: '1', ...env },
+  });
+}
+
+async function stopChild(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   child.kill('SIGTERM');
   const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-  await exited;
+  const code = await exited;
   clearTimeout(timer);
+  return code;
 }
 
 export async function deleteKeys(redisUrl: string, prefix: string): Promise<void> {

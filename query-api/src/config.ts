@@ -1,0 +1,35 @@
+import { z } from 'zod';
+
+const Port = z.coerce.number().int().min(0).max(65535);
+const PositiveInt = z.coerce.number().int().positive();
+
+/** Every setting of the query API, read from the environment once at start. */
+export const ConfigSchema = z.object({
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: Port.default(3001),
+  DATABASE_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/meetings'),
+  DB_POOL_SIZE: PositiveInt.default(10),
+  REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+  REDIS_KEY_PREFIX: z.string().default(''),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** The sliding lifetime a request refreshes a session to: keep it equal to the command service's. */
+  SESSION_TTL_SECONDS: PositiveInt.default(3600),
+  /** How long a request with `minPosition` waits for the projections before answering 503. */
+  READ_YOUR_WRITES_TIMEOUT_MS: PositiveInt.max(60_000).default(2000),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Parses the environment; a missing or wrong setting fails with one line naming it. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const result = ConfigSchema.safeParse(env);
+  if (!result.success) {
+    const details = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new ConfigError(`invalid configuration: ${details}`);
+  }
+  return result.data;
+}

@@ -1,0 +1,75 @@
+import { randomUUID } from 'node:crypto';
+import { HttpProblem, problemFromError, problems, sendProblem } from '@meetings/command-service/http';
+import express from 'express';
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { pinoHttp } from 'pino-http';
+import type { Logger } from '../logger.js';
+import { openApiDocument } from './openapi.js';
+import { handlerFor } from './pipeline.js';
+import type { PipelineDeps } from './pipeline.js';
+import type { QueryRoute } from './route-spec.js';
+
+export interface AppDeps extends PipelineDeps {
+  routes: readonly QueryRoute[];
+  logger: Logger;
+  /** Readiness: resolves when every backing server answers. */
+  checkReady: () => Promise<void>;
+}
+
+const UPGRADE = { Upgrade: 'websocket' };
+
+const CORRELATION_ID = /^[\w.:-]{1,100}$/;
+
+const correlation: RequestHandler = (req, res, next) => {
+  const given = req.header('x-correlation-id');
+  req.correlationId = given && CORRELATION_ID.test(given) ? given : randomUUID();
+  res.setHeader('X-Correlation-Id', req.correlationId);
+  next();
+};
+
+/** A bearer token in a URL (`/ws?token=`) must not reach the logs. */
+const withoutToken = (url: string) => url.replace(/([?&]token=)[^&]*/gi, '$1[redacted]');
+
+export function createApp(deps: AppDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use(correlation);
+  app.use(
+    pinoHttp({
+      logger: deps.logger,
+      genReqId: (req) => (req as express.Request).correlationId,
+      quietReqLogger: true,
+      serializers: {
+        req: (req: { url?: string }) => ({ ...req, url: withoutToken(req.url ?? '') }),
+      },
+    }),
+  );
+
+  const document = openApiDocument(deps.routes);
+  app.get('/openapi.json', (_req, res) => void res.json(document));
+  app.get('/health/live', (_req, res) => void res.json({ status: 'ok' }));
+  app.get('/health/ready', (req, res) => {
+    deps.checkReady().then(
+      () => res.json({ status: 'ok' }),
+      (error: unknown) => {
+        req.log.warn({ err: error }, 'not ready');
+        res.status(503).json({ status: 'unavailable' });
+      },
+    );
+  });
+  app.get('/ws', (req, res) => {
+    const detail = 'connect with a WebSocket client (Connection: Upgrade, Upgrade: websocket)';
+    sendProblem(req, res, new HttpProblem(426, 'upgrade-required', 'Upgrade required', detail, {}, UPGRADE));
+  });
+  for (const route of deps.routes) app.get(route.path, handlerFor(route, deps));
+
+  app.use((req, res) => sendProblem(req, res, problems.notFound(`no route for ${req.method} ${req.path}`)));
+  const onError: ErrorRequestHandler = (error: unknown, req, res, _next) => {
+    const problem = problemFromError(error, req.correlationId);
+    if (problem.status >= 500) req.log.error({ err: error }, 'request failed');
+    sendProblem(req, res, problem);
+  };
+  app.use(onError);
+  return app;
+}

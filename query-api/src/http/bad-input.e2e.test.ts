@@ -1,0 +1,224 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import { encodeCursor } from '../read/cursor.js';
+import { apiClient, assertBadParameter, assertProblem, until } from '../testing/http.js';
+import type { Get } from '../testing/http.js';
+import { startQueryApi } from '../testing/query-process.js';
+import type { QueryApiUnderTest } from '../testing/query-process.js';
+import { ReadModelFixture } from '../testing/read-model-fixture.js';
+import type { TestViewer } from '../testing/read-model-fixture.js';
+
+let api: QueryApiUnderTest;
+let fx: ReadModelFixture;
+let get: Get;
+let user: TestViewer, admin: TestViewer;
+let meetingId: string;
+
+before(async () => {
+  api = await startQueryApi();
+  fx = new ReadModelFixture(api.db.url, api.redisUrl, api.redisPrefix);
+  get = apiClient(api.baseUrl);
+  [user, admin] = await Promise.all([fx.user(), fx.user('admin')]);
+  meetingId = await fx.meeting(user.userId);
+});
+
+after(async () => {
+  await fx?.close();
+  await api?.stop();
+});
+
+const id = '0b6f1c3e-4d2a-4f7e-9a1b-2c3d4e5f6a7b';
+const chatCursor = encodeCursor('chat', { t: '2030-01-01T00:00:00.000000Z', i: id });
+const meetingCursor = encodeCursor('meetings', { t: '2030-01-01T00:00:00.000000Z', i: id });
+const garbage = ['%%%', 'bm90IGpzb24', Buffer.from('{"k":"meetings","t":"x","i":"y"}').toString('base64url')];
+
+const listings = ['/meetings', '/users/me/meetings'];
+const perMeeting = (m: string) => [
+  `/meetings/${m}`,
+  `/meetings/${m}/recordings`,
+  `/meetings/${m}/media-streams`,
+  `/meetings/${m}/chat-messages`,
+  `/rooms/${m}`,
+];
+const everyEndpoint = () => [
+  ...listings,
+  ...perMeeting(meetingId),
+  '/stats/active-meetings',
+  '/operation-logs',
+];
+
+/** [query string, parameter the 400 must name] valid for every endpoint's query. */
+const minPositionCases: [string, string][] = [
+  ['minPosition=abc', 'query.minPosition'],
+  ['minPosition=0', 'query.minPosition'],
+  ['minPosition=-3', 'query.minPosition'],
+  ['minPosition=1.5', 'query.minPosition'],
+  ['minPosition=99999999999999999999', 'query.minPosition'],
+  ['minPosition=424242', 'query.minPosition'], // no such event
+  ['minPosition=1&minPosition=2', 'query.minPosition'],
+];
+
+describe('bad query parameters are 400 problems naming the parameter', () => {
+  test('meeting listings: limit, status, hostId, from, to, cursor, unknown parameters', async () => {
+    const cases: [string, string][] = [
+      ['limit=0', 'query.limit'],
+      ['limit=101', 'query.limit'],
+      ['limit=abc', 'query.limit'],
+      ['limit=', 'query.limit'],
+      ['limit=1e1', 'query.limit'],
+      ['limit=-1', 'query.limit'],
+      ['limit=2.5', 'query.limit'],
+      ['status=bogus', 'query.status'],
+      ['status=started&status=ended', 'query.status'],
+      ['hostId=not-a-uuid', 'query.hostId'],
+      ['hostId=', 'query.hostId'],
+      ['from=yesterday', 'query.from'],
+      ['to=2030-13-45T00:00:00Z', 'query.to'],
+      ['from=2030-02-01T00:00:00Z&to=2030-01-01T00:00:00Z', 'query.to'],
+      [`cursor=${chatCursor}`, 'query.cursor'],
+      ...garbage.map((g): [string, string] => [`cursor=${g}`, 'query.cursor']),
+      ['hostid=x', 'query'],
+    ];
+    for (const path of listings) {
+      for (const [query, parameter] of cases)
+        assertBadParameter(await get(`${path}?${query}`, user.token), parameter);
+    }
+    const unknown = await get('/meetings?colour=blue', user.token);
+    assert.match(JSON.stringify(unknown.body.errors), /colour/, 'the unknown parameter is named');
+  });
+
+  test('a bad meeting id in the path', async () => {
+    for (const bad of ['not-a-uuid', '123', `${id}x`]) {
+      for (const path of perMeeting(bad)) assertBadParameter(await get(path, user.token), 'params.meetingId');
+    }
+  });
+
+  test('per-endpoint parameters', async () => {
+    const cases: [string, string, TestViewer][] = [
+      [`/meetings/${meetingId}/chat-messages?limit=500`, 'query.limit', user],
+      [`/meetings/${meetingId}/chat-messages?cursor=${meetingCursor}`, 'query.cursor', user],
+      [`/meetings/${meetingId}/chat-messages?cursor=%%%`, 'query.cursor', user],
+      [`/meetings/${meetingId}/media-streams?status=open`, 'query.status', user],
+      [`/meetings/${meetingId}?limit=5`, 'query', user],
+      [`/rooms/${meetingId}?x=1`, 'query', user],
+      ['/stats/active-meetings?all=true', 'query', user],
+      ['/operation-logs?actorUserId=bob', 'query.actorUserId', admin],
+      ['/operation-logs?resourceType=', 'query.resourceType', admin],
+      ['/operation-logs?limit=0', 'query.limit', admin],
+      [`/operation-logs?cursor=${meetingCursor}`, 'query.cursor', admin],
+      [
+        `/operation-logs?cursor=${encodeCursor('operation-logs', { t: '2030-01-01T00:00:00Z', i: id })}`,
+        'query.cursor',
+        admin,
+      ],
+    ];
+    for (const [path, parameter, viewer] of cases)
+      assertBadParameter(await get(path, viewer.token), parameter);
+  });
+
+  test('minPosition on every endpoint, including a position no event has', async () => {
+    for (const path of everyEndpoint()) {
+      for (const [query, parameter] of minPositionCases) {
+        const sep = path.includes('?') ? '&' : '?';
+        assertBadParameter(await get(`${path}${sep}${query}`, admin.token), parameter);
+      }
+    }
+  });
+
+  test('every bad parameter of a request is named at once', async () => {
+    assertBadParameter(
+      await get('/meetings/nope/chat-messages?limit=0&minPosition=x', user.token),
+      'params.meetingId',
+      'query.limit',
+      'query.minPosition',
+    );
+  });
+});
+
+describe('authentication and authorization', () => {
+  test('every endpoint answers 401 without a valid bearer token, before looking at parameters', async () => {
+    const revoked = await fx.user();
+    await fx.revoke(revoked.token);
+    const attempts: [string | undefined, Record<string, string>][] = [
+      [undefined, {}],
+      [undefined, { authorization: 'Bearer not-a-session' }],
+      [undefined, { authorization: 'Basic dXNlcjpwYXNz' }],
+      [undefined, { authorization: 'Bearer' }],
+      [revoked.token, {}],
+    ];
+    for (const path of [...everyEndpoint(), '/meetings?limit=0']) {
+      for (const [token, headers] of attempts) {
+        const res = await get(path, token, headers);
+        assertProblem(res, 401, 'unauthenticated');
+        assert.equal(res.headers.get('www-authenticate'), 'Bearer');
+      }
+    }
+  });
+
+  test('the audit trail is for admins: 403 for users, whatever the parameters', async () => {
+    const someone = await fx.user();
+    assertProblem(await get('/operation-logs', someone.token), 403, 'forbidden', 'admin-only');
+    assertProblem(await get('/operation-logs?limit=0', someone.token), 403, 'forbidden', 'admin-only');
+  });
+});
+
+describe('service endpoints', () => {
+  test('health, unknown routes, a plain GET of /ws, correlation ids', async () => {
+    assert.deepEqual((await get('/health/live')).body, { status: 'ok' });
+    assert.deepEqual((await get('/health/ready')).body, { status: 'ok' });
+    const someone = await fx.user();
+    assertProblem(await get('/nowhere', someone.token), 404, 'not-found', 'route-not-found');
+    const ws = await get('/ws?token=s3cr3t-t0ken', undefined, { authorization: 'Bearer s3cr3t-h3ader' });
+    assertProblem(ws, 426, 'upgrade-required');
+    assert.equal(ws.headers.get('upgrade'), 'websocket');
+    const logged = () => api.logs.some((l) => JSON.stringify(l).includes('/ws?token='));
+    await until('the request log', () => Promise.resolve(logged() || undefined));
+    assert.doesNotMatch(JSON.stringify(api.logs), /s3cr3t/, 'tokens never reach the logs');
+    const traced = await get(`/meetings/${randomUUID()}`, someone.token, { 'x-correlation-id': 'trace-123' });
+    assert.equal(traced.headers.get('x-correlation-id'), 'trace-123');
+  });
+
+  test('GET /openapi.json documents every endpoint, its parameters and problems', async () => {
+    const res = await get('/openapi.json');
+    assert.equal(res.status, 200);
+    const doc = res.body;
+    assert.equal(doc.openapi, '3.1.0');
+    const expected = [
+      '/meetings',
+      '/users/me/meetings',
+      '/meetings/{meetingId}',
+      '/meetings/{meetingId}/recordings',
+      '/meetings/{meetingId}/media-streams',
+      '/meetings/{meetingId}/chat-messages',
+      '/stats/active-meetings',
+      '/operation-logs',
+      '/rooms/{meetingId}',
+      '/ws',
+    ];
+    assert.deepEqual(Object.keys(doc.paths).sort(), expected.sort());
+    for (const path of expected.filter((p) => p !== '/ws')) {
+      const op = doc.paths[path].get;
+      const names = op.parameters.map((p: any) => `${p.in}:${p.name}`);
+      assert.ok(names.includes('query:minPosition'), `${path}: ${names.join(', ')}`);
+      if (path.includes('{meetingId}')) assert.ok(names.includes('path:meetingId'), path);
+      for (const status of ['200', '400', '401', '503']) assert.ok(op.responses[status], `${path} ${status}`);
+      assert.deepEqual(op.security, [{ bearer: [] }]);
+    }
+    const params = Object.fromEntries(
+      doc.paths['/meetings'].get.parameters.map((p: any) => [p.name, p.schema]),
+    );
+    for (const name of ['status', 'hostId', 'from', 'to', 'limit', 'cursor']) assert.ok(params[name], name);
+    assert.deepEqual(params.limit, {
+      type: 'integer',
+      minimum: 1,
+      maximum: 100,
+      default: 20,
+      description: 'Page size, 1 to 100 (default 20).',
+    });
+    assert.ok(doc.paths['/operation-logs'].get.responses['403']);
+    assert.ok(
+      doc.components.schemas.Meeting && doc.components.schemas.Room && doc.components.schemas.Problem,
+    );
+  });
+});

@@ -1,0 +1,89 @@
+import type { CursorKey } from './cursor.js';
+import { page } from './cursor.js';
+import type { Meeting, MeetingDetail } from './models.js';
+import type { MeetingRow, ParticipantRow, Queryable } from './rows.js';
+import { MEETING_COLUMNS, toMeeting, toParticipant } from './rows.js';
+import { and, exactTimestamp, SqlParams } from './sql.js';
+import type { Viewer } from './visibility.js';
+import { involvedIn, MEETINGS_TABLE, visibleMeetings } from './visibility.js';
+
+export interface MeetingFilters {
+  status?: Meeting['status'] | undefined;
+  hostId?: string | undefined;
+  /** scheduled_start_at >= from */
+  from?: string | undefined;
+  /** scheduled_start_at < to */
+  to?: string | undefined;
+  limit: number;
+  cursor?: CursorKey | undefined;
+}
+
+/**
+ * Which meetings a listing covers: those the viewer may see (all, for an admin), or those the
+ * viewer is personally involved in (hosts or attends), whatever their role.
+ */
+export type MeetingScope = 'visible' | 'involved';
+
+/** The meetings read table (and its participants), always through the viewer's visibility. */
+export class MeetingsReader {
+  constructor(private readonly db: Queryable) {}
+
+  /** A page ordered by (scheduled_start_at, id), after the cursor's key. */
+  async list(viewer: Viewer, scope: MeetingScope, filters: MeetingFilters) {
+    const p = new SqlParams();
+    const where = [
+      'm.deleted_at IS NULL',
+      scope === 'involved'
+        ? involvedIn(viewer.userId, MEETINGS_TABLE, p)
+        : visibleMeetings(viewer, MEETINGS_TABLE, p),
+    ];
+    if (filters.status) where.push(`m.status = ${p.add(filters.status)}`);
+    if (filters.hostId) where.push(`m.host_id = ${p.add(filters.hostId)}::uuid`);
+    if (filters.from) where.push(`m.scheduled_start_at >= ${p.add(filters.from)}::timestamptz`);
+    if (filters.to) where.push(`m.scheduled_start_at < ${p.add(filters.to)}::timestamptz`);
+    if (filters.cursor) {
+      where.push(
+        `(m.scheduled_start_at, m.id) > (${p.add(filters.cursor.t)}::timestamptz, ${p.add(filters.cursor.i)}::uuid)`,
+      );
+    }
+    const { rows } = await this.db.query<MeetingRow>(
+      `SELECT ${MEETING_COLUMNS}, ${exactTimestamp('m.scheduled_start_at')} AS sort_at
+       FROM meetings m WHERE ${and(where)}
+       ORDER BY m.scheduled_start_at, m.id LIMIT ${p.add(filters.limit + 1)}`,
+      p.values,
+    );
+    return page(rows, filters.limit, 'meetings', (r) => ({ t: r.sort_at, i: r.id }), toMeeting);
+  }
+
+  /** The meeting with its participants (in order of joining), or null when absent or not visible. */
+  async get(viewer: Viewer, meetingId: string): Promise<MeetingDetail | null> {
+    const p = new SqlParams();
+    const id = p.add(meetingId);
+    const { rows } = await this.db.query<MeetingRow>(
+      `SELECT ${MEETING_COLUMNS}, '' AS sort_at FROM meetings m
+       WHERE m.id = ${id}::uuid AND m.deleted_at IS NULL AND (${visibleMeetings(viewer, MEETINGS_TABLE, p)})`,
+      p.values,
+    );
+    const row = rows[0];
+    if (!row) return null;
+    const participants = await this.db.query<ParticipantRow>(
+      `SELECT user_id, role, joined_at, left_at, leave_reason, removed_by, remove_reason, is_muted, is_video_on
+       FROM meeting_participants WHERE meeting_id = $1
+       ORDER BY joined_at NULLS LAST, id`,
+      [meetingId],
+    );
+    return { ...toMeeting(row), participants: participants.rows.map(toParticipant) };
+  }
+
+  /** Whether the meeting exists and the viewer may see it (one answer for both: no existence leak). */
+  async isVisible(viewer: Viewer, meetingId: string): Promise<boolean> {
+    const p = new SqlParams();
+    const id = p.add(meetingId);
+    const { rows } = await this.db.query(
+      `SELECT 1 FROM meetings m
+       WHERE m.id = ${id}::uuid AND m.deleted_at IS NULL AND (${visibleMeetings(viewer, MEETINGS_TABLE, p)})`,
+      p.values,
+    );
+    return rows.length > 0;
+  }
+}

@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { parseClientMessage } from '../ws/messages.js';
+import { parseRoom, parseRoomChange, roomChannel } from './room-cache.js';
+
+const meetingId = '0b6f1c3e-4d2a-4f7e-9a1b-2c3d4e5f6a7b';
+const [a, b] = ['aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa', 'bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb'];
+
+test('a room hash becomes a room with participants in join order', () => {
+  const room = parseRoom({
+    meeting_id: meetingId,
+    status: 'live',
+    created_at: '2030-01-07T09:00:00.000Z',
+    participants: JSON.stringify({
+      [b]: { role: 'participant', isMuted: true, isVideoOn: false, joinedAt: '2030-01-07T09:02:00.000Z' },
+      [a]: { role: 'host', isMuted: false, isVideoOn: true, joinedAt: '2030-01-07T09:01:00.000Z' },
+    }),
+    participant_count: '2',
+    is_recording: '1',
+    recording_id: a,
+    version: '7',
+    updated_at: '2030-01-07T09:02:00.000Z',
+  });
+  assert.deepEqual(room, {
+    meetingId,
+    status: 'live',
+    participants: [
+      { userId: a, role: 'host', isMuted: false, isVideoOn: true, joinedAt: '2030-01-07T09:01:00.000Z' },
+      {
+        userId: b,
+        role: 'participant',
+        isMuted: true,
+        isVideoOn: false,
+        joinedAt: '2030-01-07T09:02:00.000Z',
+      },
+    ],
+    participantCount: 2,
+    isRecording: true,
+    recordingId: a,
+    version: 7,
+    createdAt: '2030-01-07T09:00:00.000Z',
+    updatedAt: '2030-01-07T09:02:00.000Z',
+  });
+});
+
+test('no hash is no room; an empty participants table is nobody', () => {
+  assert.equal(parseRoom({}), null);
+  assert.equal(parseRoom(null), null);
+  for (const participants of ['{}', '[]']) {
+    const room = parseRoom({ meeting_id: meetingId, status: 'waiting', participants, version: '1' });
+    assert.deepEqual(room?.participants, []);
+    assert.equal(room?.recordingId, null);
+  }
+});
+
+test('room-change messages are parsed, foreign ones ignored', () => {
+  assert.deepEqual(
+    parseRoomChange(JSON.stringify({ meetingId, version: 3, type: 'MeetingEnded', room: null })),
+    {
+      meetingId,
+      version: 3,
+      type: 'MeetingEnded',
+      room: null,
+    },
+  );
+  assert.equal(parseRoomChange('hello'), null);
+  assert.equal(parseRoomChange('{"meetingId":1}'), null);
+  assert.equal(roomChannel('p:', meetingId), `p:room-changes:${meetingId}`);
+});
+
+test('client messages: valid ones parsed, anything else explained', () => {
+  assert.deepEqual(parseClientMessage(JSON.stringify({ type: 'subscribe', meetingId })), {
+    type: 'subscribe',
+    meetingId,
+  });
+  for (const raw of ['', 'nope', '[]', 'null', '{"type":"dance"}', '{"type":"subscribe","meetingId":"x"}']) {
+    const parsed = parseClientMessage(raw);
+    assert.ok('invalid' in parsed && parsed.invalid.length > 0, raw);
+  }
+  const extra = parseClientMessage(JSON.stringify({ type: 'ping', extra: 1 }));
+  assert.ok('invalid' in extra);
+});

@@ -1,0 +1,156 @@
+import type { SessionStore } from '@meetings/command-service/sessions';
+import type { WebSocket } from 'ws';
+import type { Logger } from '../logger.js';
+import type { MeetingsReader } from '../read/meetings-reader.js';
+import type { Viewer } from '../read/visibility.js';
+import type { RoomCache, RoomChangeMessage } from '../rooms/room-cache.js';
+import { parseRoom } from '../rooms/room-cache.js';
+import type { RoomHub } from '../rooms/room-hub.js';
+import { CLOSE_UNAUTHORIZED, parseClientMessage } from './messages.js';
+import type { ServerMessage } from './messages.js';
+
+export interface RoomConnectionDeps {
+  sessions: SessionStore;
+  meetings: MeetingsReader;
+  rooms: RoomCache;
+  hub: RoomHub;
+  logger: Logger;
+  maxSubscriptions: number;
+}
+
+interface Subscription {
+  /** Changes that arrived before `subscribed` was sent; null once it was. */
+  early: RoomChangeMessage[] | null;
+  remove: (() => void) | null;
+  cancelled: boolean;
+}
+
+/** A client far behind on reading is cut off rather than buffered without bound. */
+const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+
+/**
+ * One authenticated WebSocket: subscriptions to rooms the viewer may see, each answered with the
+ * current room and then fed every change. A change racing the subscription is held back until
+ * `subscribed` is sent and dropped when the room sent already includes it (by version), so a
+ * client sees each version once, in order.
+ */
+export class RoomConnection {
+  private readonly subscriptions = new Map<string, Subscription>();
+  private closed = false;
+
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly viewer: Viewer,
+    private readonly token: string,
+    private readonly deps: RoomConnectionDeps,
+    private readonly log: Logger,
+  ) {
+    ws.on('message', (data, isBinary) => {
+      const text = isBinary ? null : Buffer.isBuffer(data) ? data.toString('utf8') : null;
+      this.onMessage(text).catch((error: unknown) => {
+        this.log.error({ err: error }, 'WebSocket message failed');
+        this.send({ type: 'error', error: 'internal-error', detail: 'an unexpected error occurred' });
+      });
+    });
+    ws.on('close', () => this.dispose());
+    ws.on('error', (error) => this.log.warn({ err: error }, 'WebSocket error'));
+  }
+
+  private async onMessage(text: string | null): Promise<void> {
+    const message = text === null ? { invalid: 'send JSON text frames' } : parseClientMessage(text);
+    if ('invalid' in message) {
+      this.send({ type: 'error', error: 'invalid-message', detail: message.invalid });
+      return;
+    }
+    if (message.type === 'ping') this.send({ type: 'pong' });
+    else if (message.type === 'subscribe') await this.subscribe(message.meetingId);
+    else this.unsubscribe(message.meetingId);
+  }
+
+  private async subscribe(meetingId: string): Promise<void> {
+    const existing = this.subscriptions.get(meetingId);
+    if (existing && !existing.early) {
+      this.send({ type: 'subscribed', meetingId, room: await this.deps.rooms.get(meetingId) });
+      return;
+    }
+    if (existing) return; // in progress: its answer is on the way
+    if (this.subscriptions.size >= this.deps.maxSubscriptions) {
+      const detail = `at most ${this.deps.maxSubscriptions} rooms per connection`;
+      this.send({ type: 'error', error: 'too-many-subscriptions', detail, meetingId });
+      return;
+    }
+    const sub: Subscription = { early: [], remove: null, cancelled: false };
+    this.subscriptions.set(meetingId, sub);
+    try {
+      // The session may have ended since the connection opened.
+      if (!(await this.deps.sessions.touch(this.token))) {
+        this.ws.close(CLOSE_UNAUTHORIZED, 'the session has expired or was revoked');
+        return;
+      }
+      if (!(await this.deps.meetings.isVisible(this.viewer, meetingId))) {
+        this.subscriptions.delete(meetingId);
+        const detail = `no meeting ${meetingId} that you may see`;
+        this.send({ type: 'error', error: 'meeting-not-found', detail, meetingId });
+        return;
+      }
+      const remove = await this.deps.hub.listen(meetingId, (change) => this.onChange(meetingId, sub, change));
+      if (sub.cancelled) {
+        remove();
+        return;
+      }
+      sub.remove = remove;
+      const room = await this.deps.rooms.get(meetingId);
+      this.send({ type: 'subscribed', meetingId, room });
+      const early = sub.early ?? [];
+      sub.early = null;
+      for (const change of early) if (change.version > (room?.version ?? 0)) this.forward(meetingId, change);
+    } catch (error) {
+      if (this.subscriptions.get(meetingId) === sub) this.subscriptions.delete(meetingId);
+      sub.cancelled = true;
+      sub.remove?.();
+      throw error;
+    }
+  }
+
+  private unsubscribe(meetingId: string): void {
+    const sub = this.subscriptions.get(meetingId);
+    if (!sub) {
+      this.send({ type: 'error', error: 'not-subscribed', detail: 'not subscribed to this room', meetingId });
+      return;
+    }
+    this.subscriptions.delete(meetingId);
+    sub.cancelled = true;
+    sub.remove?.();
+    this.send({ type: 'unsubscribed', meetingId });
+  }
+
+  private onChange(meetingId: string, sub: Subscription, change: RoomChangeMessage): void {
+    if (sub.cancelled) return;
+    if (sub.early) sub.early.push(change);
+    else this.forward(meetingId, change);
+  }
+
+  private forward(meetingId: string, change: RoomChangeMessage): void {
+    const room = parseRoom(change.room);
+    this.send({ type: 'room', meetingId, version: change.version, change: change.type, room });
+  }
+
+  private send(message: ServerMessage): void {
+    if (this.closed || this.ws.readyState !== this.ws.OPEN) return;
+    if (this.ws.bufferedAmount > MAX_BUFFERED_BYTES) {
+      this.log.warn('closing a WebSocket that does not keep up');
+      this.ws.terminate();
+      return;
+    }
+    this.ws.send(JSON.stringify(message));
+  }
+
+  private dispose(): void {
+    this.closed = true;
+    for (const sub of this.subscriptions.values()) {
+      sub.cancelled = true;
+      sub.remove?.();
+    }
+    this.subscriptions.clear();
+  }
+}
