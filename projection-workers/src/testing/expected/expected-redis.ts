@@ -1,0 +1,189 @@
+import type { DecodedEvent, ParticipantRole } from '@meetings/events';
+import { isMeetingEvent } from './expected-meetings.js';
+
+/*
+ * The Redis room cache as an independent fold of the log, in the shape of dumpRedis() (prefix and
+ * TTLs gone, checkpoints left out) with the JSON inside made comparable: a room's `participants`
+ * field parsed, the notification jobs parsed, newest first as LPUSH leaves them.
+ *
+ * A room (`room:<meetingId>`) exists from the first join or the start of its meeting until the
+ * meeting ends or is cancelled. `room-version:<meetingId>` is the version of the last meeting event
+ * the cache takes (any event about the room's life, its participants or its recording), whether or
+ * not a room existed then. Every MeetingStarted recent enough queues one `meeting.started` job.
+ */
+
+interface Attendee {
+  role: ParticipantRole;
+  isMuted: boolean;
+  isVideoOn: boolean;
+  joinedAt: string;
+}
+
+interface Room {
+  meeting_id: string;
+  created_at: string;
+  status: 'waiting' | 'live';
+  participants: Map<string, Attendee>;
+  recording_id: string;
+  version: number;
+  updated_at: string;
+}
+
+export interface MeetingStartedJob {
+  jobId: string;
+  type: 'meeting.started';
+  meetingId: string;
+  startedBy: string;
+  startedAt: string;
+  participantIds: string[];
+}
+
+/** Meeting events the room cache does not take: nothing about the room's life or who is in it. */
+const NOT_ROOM_EVENTS: ReadonlySet<string> = new Set([
+  'MeetingScheduled',
+  'MeetingUpdated',
+  'RecordingCompleted',
+  'ChatMessageSent',
+]);
+
+export interface RoomCacheOptions {
+  /** The projection's clock when it applied the events. */
+  now: Date;
+  notifyMaxAgeSeconds: number;
+}
+
+/** Present participants in join order (ties by user id). */
+function joinOrder(room: Room): string[] {
+  return [...room.participants.entries()]
+    .sort(([a, pa], [b, pb]) =>
+      pa.joinedAt !== pb.joinedAt ? (pa.joinedAt < pb.joinedAt ? -1 : 1) : a < b ? -1 : a > b ? 1 : 0,
+    )
+    .map(([id]) => id);
+}
+
+export function foldRoomCache(
+  events: readonly DecodedEvent[],
+  { now, notifyMaxAgeSeconds }: RoomCacheOptions,
+): Record<string, unknown> {
+  const rooms = new Map<string, Room>();
+  const guards = new Map<string, number>();
+  const jobs: MeetingStartedJob[] = [];
+
+  for (const event of events) {
+    if (!isMeetingEvent(event) || NOT_ROOM_EVENTS.has(event.type)) continue;
+    const meetingId = event.data.meetingId;
+    const at = event.occurredAt.toISOString();
+    guards.set(meetingId, event.streamVersion);
+
+    if (event.type === 'MeetingEnded' || event.type === 'MeetingCancelled') {
+      rooms.delete(meetingId);
+      continue;
+    }
+    // Only a start or a join creates a room; anything else about a missing room moved the guard only.
+    const creates = event.type === 'MeetingStarted' || event.type === 'ParticipantJoined';
+    const room: Room | undefined =
+      rooms.get(meetingId) ??
+      (creates
+        ? {
+            meeting_id: meetingId,
+            created_at: at,
+            status: 'waiting',
+            participants: new Map(),
+            recording_id: '',
+            version: 0,
+            updated_at: at,
+          }
+        : undefined);
+    if (!room) continue;
+    rooms.set(meetingId, room);
+    const attendee = (userId: string) => room.participants.get(userId);
+
+    switch (event.type) {
+      case 'MeetingStarted':
+        room.status = 'live';
+        break;
+      case 'ParticipantJoined': {
+        const { userId, role, isMuted, isVideoOn } = event.data;
+        room.participants.set(userId, { role, isMuted, isVideoOn, joinedAt: at });
+        break;
+      }
+      case 'ParticipantLeft':
+      case 'ParticipantRemoved':
+        room.participants.delete(event.data.userId);
+        break;
+      case 'ParticipantMuted':
+      case 'ParticipantUnmuted': {
+        const p = attendee(event.data.userId);
+        if (p) p.isMuted = event.type === 'ParticipantMuted';
+        break;
+      }
+      case 'ParticipantVideoTurnedOn':
+      case 'ParticipantVideoTurnedOff': {
+        const p = attendee(event.data.userId);
+        if (p) p.isVideoOn = event.type === 'ParticipantVideoTurnedOn';
+        break;
+      }
+      case 'ParticipantRoleChanged': {
+        const p = attendee(event.data.userId);
+        if (p) p.role = event.data.role;
+        break;
+      }
+      case 'RecordingStarted':
+        room.recording_id = event.data.recordingId;
+        break;
+      case 'RecordingStopped':
+      case 'RecordingFailed':
+        // Only the running recording's end clears it; an earlier, stopped one may fail meanwhile.
+        if (room.recording_id === event.data.recordingId) room.recording_id = '';
+        break;
+      default:
+        throw new Error(`the room cache fold does not know ${event.type}`);
+    }
+    room.version = event.streamVersion;
+    room.updated_at = at;
+
+    const age = now.getTime() - event.occurredAt.getTime();
+    if (event.type === 'MeetingStarted' && age <= notifyMaxAgeSeconds * 1000) {
+      jobs.unshift({
+        jobId: event.eventId,
+        type: 'meeting.started',
+        meetingId,
+        startedBy: event.data.startedBy,
+        startedAt: at,
+        participantIds: joinOrder(room),
+      });
+    }
+  }
+
+  const dump: Record<string, unknown> = {};
+  for (const [meetingId, version] of guards) dump[`room-version:${meetingId}`] = String(version);
+  for (const [meetingId, room] of rooms) {
+    dump[`room:${meetingId}`] = {
+      created_at: room.created_at,
+      is_recording: room.recording_id === '' ? '0' : '1',
+      meeting_id: room.meeting_id,
+      participant_count: String(room.participants.size),
+      participants: Object.fromEntries(room.participants),
+      recording_id: room.recording_id,
+      status: room.status,
+      updated_at: room.updated_at,
+      version: String(room.version),
+    };
+  }
+  if (jobs.length > 0) dump['queue:notifications'] = jobs;
+  return dump;
+}
+
+/** A dumpRedis() result with the JSON inside parsed, so that key order inside it does not matter. */
+export function parseRoomCacheDump(dump: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(dump).map(([key, value]) => {
+      if (key.startsWith('room:')) {
+        const hash = value as Record<string, string>;
+        return [key, { ...hash, participants: JSON.parse(hash.participants ?? 'null') }];
+      }
+      if (key === 'queue:notifications') return [key, (value as string[]).map((job) => JSON.parse(job))];
+      return [key, value];
+    }),
+  );
+}

@@ -1,0 +1,139 @@
+import type { MediaKind, MeetingSettings, ParticipantRole, UserRole } from '@meetings/events';
+
+/*
+ * The rows the fold expects, one interface per read table: the projected columns only (no
+ * created_at/updated_at, no bigserial ids). Times are ISO strings, numbers plain numbers (the test
+ * casts bigint and numeric columns), absent values null.
+ */
+
+export const iso = (at: Date | string): string => new Date(at).toISOString();
+
+export interface MeetingRow {
+  id: string;
+  host_id: string;
+  title: string;
+  description: string | null;
+  status: 'scheduled' | 'started' | 'ended' | 'cancelled';
+  scheduled_start_at: string;
+  scheduled_end_at: string | null;
+  actual_start_at: string | null;
+  actual_end_at: string | null;
+  max_participants: number;
+  is_recording: boolean;
+  settings: MeetingSettings;
+  cancel_reason: string | null;
+  deleted_at: null;
+  last_stream_version: number;
+}
+
+export interface ParticipantRow {
+  meeting_id: string;
+  user_id: string;
+  role: ParticipantRole;
+  joined_at: string;
+  left_at: string | null;
+  leave_reason: 'left' | 'meeting_ended' | 'removed' | null;
+  removed_by: string | null;
+  remove_reason: string | null;
+  is_muted: boolean;
+  is_video_on: boolean;
+  last_stream_version: number;
+}
+
+export interface RoomRow {
+  id: string;
+  meeting_id: string;
+  sfu_node_id: string | null;
+  room_status: 'open' | 'closed';
+  current_participants: number;
+  opened_at: string;
+  closed_at: string | null;
+  last_stream_version: number;
+}
+
+export interface RecordingRow {
+  id: string;
+  meeting_id: string;
+  started_by: string;
+  stopped_by: string | null;
+  status: 'recording' | 'stopped' | 'completed' | 'failed';
+  started_at: string;
+  stopped_at: string | null;
+  completed_at: string | null;
+  storage_key: string | null;
+  size_bytes: number | null;
+  duration_seconds: number | null;
+  format: string | null;
+  failure_reason: string | null;
+  deleted_at: null;
+  last_stream_version: number;
+}
+
+export interface ChatRow {
+  id: string;
+  meeting_id: string;
+  sender_id: string;
+  recipient_id: string | null;
+  message_type: 'chat';
+  content: string;
+  payload: null;
+  sent_at: string;
+  last_stream_version: number;
+}
+
+export interface UserRow {
+  id: string;
+  username: string;
+  email: string;
+  display_name: string;
+  avatar_url: string | null;
+  role: UserRole;
+  status: 'active';
+  last_login_at: null;
+  deleted_at: null;
+  last_stream_version: number;
+}
+
+export interface MediaStreamRow {
+  id: string;
+  meeting_id: string;
+  user_id: string;
+  kind: MediaKind;
+  sfu_node_id: string;
+  producer_id: string;
+  codec: string;
+  status: 'active' | 'closed';
+  close_reason: string | null;
+  published_at: string;
+  closed_at: string | null;
+  bitrate_kbps: number | null;
+  packet_loss_percent: number | null;
+  jitter_ms: number | null;
+  rtt_ms: number | null;
+  last_sampled_at: string | null;
+  last_stream_version: number;
+}
+
+export interface OperationLogRow {
+  event_id: string;
+  actor_user_id: string | null;
+  action: string;
+  resource_type: string;
+  resource_id: string;
+  details: unknown;
+  correlation_id: string;
+  occurred_at: string;
+}
+
+/** A row of the active_meetings_stats view, without duration_seconds (it reads the clock). */
+export interface ActiveMeetingStatsRow {
+  meeting_id: string;
+  title: string;
+  host_id: string;
+  actual_start_at: string | null;
+  current_participants: number;
+  muted_participants: number;
+  video_on_participants: number;
+  is_recording: boolean;
+  active_media_streams: number;
+}
