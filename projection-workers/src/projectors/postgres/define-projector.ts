@@ -29,3 +29,39 @@ export function defineProjector<T extends EventType>(
     },
   };
 }
+
+/** The rows one batch may change, loaded before its events are folded and written back after. */
+export interface BatchState {
+  write(tx: ClientBase): Promise<void>;
+}
+
+/** One handler per event type: applies one event to the batch's rows in memory. */
+export type FoldHandlers<T extends EventType, S> = {
+  readonly [K in T]: (state: S, event: EventOf<K>) => void;
+};
+
+/**
+ * A PostgreSQL projector that applies a whole batch with a few statements, however many events it
+ * holds: `load` reads every row the batch may change, the handlers fold the events over them in
+ * batch order, and `write` stores each changed row once. Like `defineProjector`, its `eventTypes`
+ * are exactly its handlers' types.
+ */
+export function defineBatchProjector<T extends EventType, S extends BatchState>(
+  name: string,
+  load: (tx: ClientBase, events: readonly EventOf<T>[]) => Promise<S>,
+  handlers: FoldHandlers<T, S>,
+): Projector<ClientBase> {
+  const byType = handlers as unknown as Partial<Record<EventType, (state: S, event: DecodedEvent) => void>>;
+  const handles = (event: DecodedEvent): event is EventOf<T> => Object.hasOwn(handlers, event.type);
+  return {
+    name,
+    eventTypes: Object.keys(handlers) as T[],
+    async apply(tx, events) {
+      const handled = events.filter(handles);
+      if (handled.length === 0) return;
+      const state = await load(tx, handled);
+      for (const event of handled) byType[event.type]?.(state, event);
+      await state.write(tx);
+    },
+  };
+}

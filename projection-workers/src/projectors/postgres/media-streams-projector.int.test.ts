@@ -185,3 +185,73 @@ test('applying the batch again, or any prefix of it, leaves every row identical'
     assert.deepEqual(await snapshotTables(pool, ['media_streams']), once, `the first ${end} events again`);
   }
 });
+
+/** Applies a batch in one transaction and returns the statements the projector sent. */
+async function applyCounted(events: readonly DecodedEvent[]): Promise<string[]> {
+  const client = await pool.connect();
+  const statements: string[] = [];
+  const counting = Object.create(client) as pg.PoolClient;
+  counting.query = ((...args: Parameters<pg.PoolClient['query']>) => {
+    statements.push(String(args[0]));
+    return (client.query as (...a: unknown[]) => unknown)(...args);
+  }) as pg.PoolClient['query'];
+  try {
+    await client.query('BEGIN');
+    await mediaStreamsProjector.apply(counting, events);
+    await client.query('COMMIT');
+  } finally {
+    client.release();
+  }
+  return statements;
+}
+
+test('many samples of a stream in one batch: one load, one write, the latest sample wins', async () => {
+  const f = new EventFactory();
+  const { audio, video, e } = mediaHistory(f);
+  const sample = (mediaStreamId: string, i: number) =>
+    f.event(streams.media(e.audioPublished.data.meetingId), 'MediaStreamQualitySampled', {
+      meetingId: e.audioPublished.data.meetingId,
+      mediaStreamId,
+      sampledAt: new Date(Date.UTC(2026, 2, 2, 10, 0, i)).toISOString(),
+      bitrateKbps: 100 + i,
+      packetLossPercent: i % 100,
+      jitterMs: i / 4,
+      rttMs: i % 10 === 7 ? null : i,
+    });
+  const samples = Array.from({ length: 120 }, (_, i) => sample(i % 3 === 0 ? video : audio, i));
+  const [last, lastVideo] = [samples[119]!, samples[117]!]; // the last audio and video samples
+
+  const statements = await applyCounted([e.audioPublished, e.videoPublished, ...samples]);
+  assert.equal(statements.length, 2, 'one SELECT of the streams, one upsert of both rows');
+
+  const audioRow = await streamRow(audio);
+  assert.deepEqual(
+    [audioRow?.bitrate_kbps, audioRow?.packet_loss_percent, audioRow?.jitter_ms, audioRow?.rtt_ms],
+    [219, 19, 29.75, 119],
+  );
+  assert.deepEqual(audioRow?.last_sampled_at, new Date(last.data.sampledAt));
+  assert.equal(audioRow?.last_stream_version, String(last.streamVersion));
+  const videoRow = await streamRow(video);
+  assert.deepEqual([videoRow?.bitrate_kbps, videoRow?.rtt_ms], [217, null]);
+  assert.equal(videoRow?.last_stream_version, String(lastVideo.streamVersion));
+});
+
+test('events of a batch older than their rows are skipped, the newer ones applied', async () => {
+  const { audio, video, e } = mediaHistory(new EventFactory());
+  await apply([e.audioPublished, e.videoPublished, e.audioSample1, e.videoSample, e.audioSample2]);
+  const before = await streamRow(video);
+
+  // A redelivery from an earlier checkpoint: everything but the close is already applied.
+  await apply([e.audioSample1, e.videoPublished, e.audioSample2, e.audioClosed, e.audioSample1]);
+  assert.deepEqual(await streamRow(video), before);
+  const audioRow = await streamRow(audio);
+  assert.deepEqual(
+    [audioRow?.status, audioRow?.bitrate_kbps, audioRow?.last_stream_version],
+    ['closed', 48.25, String(e.audioClosed.streamVersion)],
+  );
+
+  // Events for a stream this database has never seen published change nothing (no row to update).
+  const { audio: unseen, e: other } = mediaHistory(new EventFactory());
+  await apply([other.audioSample1, other.audioClosed]);
+  assert.equal(await streamRow(unseen), undefined);
+});

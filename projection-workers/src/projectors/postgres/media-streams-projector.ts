@@ -1,63 +1,139 @@
-import { defineProjector } from './define-projector.js';
+import type { ClientBase } from 'pg';
+import { defineBatchProjector } from './define-projector.js';
+import { RowSet, loadRows, timestamp, writeRows } from './versioned-rows.js';
+import type { TableSpec } from './versioned-rows.js';
+
+interface MediaStreamRow {
+  id: string;
+  meeting_id: string;
+  user_id: string;
+  kind: string;
+  sfu_node_id: string;
+  producer_id: string;
+  codec: string;
+  status: string;
+  close_reason: string | null;
+  published_at: string;
+  closed_at: string | null;
+  bitrate_kbps: string | null;
+  packet_loss_percent: string | null;
+  jitter_ms: string | null;
+  rtt_ms: string | null;
+  last_sampled_at: string | null;
+  last_stream_version: number;
+  created_at: string;
+}
+
+const mediaStreams: TableSpec<MediaStreamRow> = {
+  table: 'media_streams',
+  key: ['id'],
+  insertOnly: ['created_at'],
+  columns: {
+    id: 'uuid',
+    meeting_id: 'uuid',
+    user_id: 'uuid',
+    kind: 'text',
+    sfu_node_id: 'text',
+    producer_id: 'text',
+    codec: 'text',
+    status: 'text',
+    close_reason: 'text',
+    published_at: 'timestamptz',
+    closed_at: 'timestamptz',
+    bitrate_kbps: 'double precision',
+    packet_loss_percent: 'double precision',
+    jitter_ms: 'double precision',
+    rtt_ms: 'double precision',
+    last_sampled_at: 'timestamptz',
+    last_stream_version: 'bigint',
+    created_at: 'timestamptz',
+  },
+};
+
+/** The media streams a batch names: one query to load them, one upsert to write the changed ones. */
+class MediaStreamsState {
+  readonly streams = new RowSet<MediaStreamRow>((s) => s.id);
+
+  static async load(tx: ClientBase, events: readonly { data: { mediaStreamId: string } }[]) {
+    const state = new MediaStreamsState();
+    const ids = [...new Set(events.map((e) => e.data.mediaStreamId))];
+    for (const row of await loadRows(tx, mediaStreams, 'id = ANY($1::uuid[])', [ids])) state.streams.add(row);
+    return state;
+  }
+
+  write(tx: ClientBase): Promise<void> {
+    return writeRows(tx, mediaStreams, this.streams.changedRows());
+  }
+}
+
+/** A number as PostgreSQL would have parsed it from a parameter (node-postgres sends `toString()`). */
+const float = (n: number | null) => (n === null ? null : String(n));
 
 /**
  * media_streams (id = mediaStreamId) from `media-<meetingId>` streams, published by SFU nodes.
  * `last_stream_version` is the media stream's version, so a redelivered sample cannot overwrite a
- * newer one. meeting_rooms.sfu_node_id is left alone: that row follows the meeting stream and
- * belongs to the meetings projector, which may not have written it yet.
+ * newer one. A batch is folded in memory (see versioned-rows.ts): the many quality samples of a
+ * stream become one write of its row. meeting_rooms.sfu_node_id is left alone: that row follows the
+ * meeting stream and belongs to the meetings projector, which may not have written it yet.
  */
-export const mediaStreamsProjector = defineProjector('media-streams', {
-  MediaStreamPublished: (tx, { data, streamVersion, occurredAt }) =>
-    tx.query(
-      `INSERT INTO media_streams AS s (id, meeting_id, user_id, kind, sfu_node_id, producer_id, codec, status,
-         published_at, last_stream_version, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, 'active', $8, $9, $8)
-       ON CONFLICT (id) DO UPDATE SET
-         meeting_id = EXCLUDED.meeting_id,
-         user_id = EXCLUDED.user_id,
-         kind = EXCLUDED.kind,
-         sfu_node_id = EXCLUDED.sfu_node_id,
-         producer_id = EXCLUDED.producer_id,
-         codec = EXCLUDED.codec,
-         status = EXCLUDED.status,
-         published_at = EXCLUDED.published_at,
-         last_stream_version = EXCLUDED.last_stream_version
-       WHERE s.last_stream_version < EXCLUDED.last_stream_version`,
-      [
-        data.mediaStreamId,
-        data.meetingId,
-        data.userId,
-        data.kind,
-        data.sfuNodeId,
-        data.producerId,
-        data.codec,
-        occurredAt,
-        streamVersion,
-      ],
-    ),
-
-  MediaStreamClosed: (tx, { data, streamVersion, occurredAt }) =>
-    tx.query(
-      `UPDATE media_streams SET status = 'closed', close_reason = $3, closed_at = $4, last_stream_version = $2
-       WHERE id = $1 AND last_stream_version < $2`,
-      [data.mediaStreamId, streamVersion, data.reason, occurredAt],
-    ),
-
-  /** The quality columns hold the latest sample; `last_sampled_at` is the SFU's time of measuring. */
-  MediaStreamQualitySampled: (tx, { data, streamVersion }) =>
-    tx.query(
-      `UPDATE media_streams SET
-         bitrate_kbps = $3, packet_loss_percent = $4, jitter_ms = $5, rtt_ms = $6, last_sampled_at = $7,
-         last_stream_version = $2
-       WHERE id = $1 AND last_stream_version < $2`,
-      [
+export const mediaStreamsProjector = defineBatchProjector(
+  'media-streams',
+  (tx, events) => MediaStreamsState.load(tx, events),
+  {
+    MediaStreamPublished: (state, { data, streamVersion, occurredAt }) => {
+      const publishedAt = timestamp(occurredAt);
+      state.streams.upsert(
         data.mediaStreamId,
         streamVersion,
-        data.bitrateKbps,
-        data.packetLossPercent,
-        data.jitterMs,
-        data.rttMs,
-        data.sampledAt,
-      ],
-    ),
-});
+        () => ({
+          id: data.mediaStreamId,
+          meeting_id: data.meetingId,
+          user_id: data.userId,
+          kind: data.kind,
+          sfu_node_id: data.sfuNodeId,
+          producer_id: data.producerId,
+          codec: data.codec,
+          status: 'active',
+          close_reason: null,
+          published_at: publishedAt,
+          closed_at: null,
+          bitrate_kbps: null,
+          packet_loss_percent: null,
+          jitter_ms: null,
+          rtt_ms: null,
+          last_sampled_at: null,
+          last_stream_version: streamVersion,
+          created_at: publishedAt,
+        }),
+        // Only these columns, as before: samples stay (and a close stays, which media_streams_closed_check refuses).
+        (s) => {
+          s.meeting_id = data.meetingId;
+          s.user_id = data.userId;
+          s.kind = data.kind;
+          s.sfu_node_id = data.sfuNodeId;
+          s.producer_id = data.producerId;
+          s.codec = data.codec;
+          s.status = 'active';
+          s.published_at = publishedAt;
+        },
+      );
+    },
+
+    MediaStreamClosed: (state, { data, streamVersion, occurredAt }) =>
+      state.streams.update(data.mediaStreamId, streamVersion, (s) => {
+        s.status = 'closed';
+        s.close_reason = data.reason;
+        s.closed_at = timestamp(occurredAt);
+      }),
+
+    /** The quality columns hold the latest sample; `last_sampled_at` is the SFU's time of measuring. */
+    MediaStreamQualitySampled: (state, { data, streamVersion }) =>
+      state.streams.update(data.mediaStreamId, streamVersion, (s) => {
+        s.bitrate_kbps = float(data.bitrateKbps);
+        s.packet_loss_percent = float(data.packetLossPercent);
+        s.jitter_ms = float(data.jitterMs);
+        s.rtt_ms = float(data.rttMs);
+        s.last_sampled_at = data.sampledAt;
+      }),
+  },
+);

@@ -686,3 +686,146 @@ test('overlapping redeliveries end in the rows a single pass gives', async () =>
   await apply(events);
   assert.deepEqual(await rowsOf(), redelivered);
 });
+
+/** Each row of the meeting's tables, as the overlapping-redelivery test compares them. */
+async function meetingRows(meetingId: string) {
+  const select = async (sql: string) => (await pool.query(sql, [meetingId])).rows;
+  return {
+    meetings: await select(`SELECT to_jsonb(t) - 'updated_at' AS r FROM meetings t WHERE id = $1`),
+    participants: await select(`SELECT to_jsonb(t) - 'updated_at' - 'id' AS r FROM meeting_participants t
+      WHERE meeting_id = $1 ORDER BY user_id`),
+    rooms: await select(`SELECT to_jsonb(t) - 'updated_at' AS r FROM meeting_rooms t WHERE meeting_id = $1`),
+    recordings: await select(`SELECT to_jsonb(t) - 'updated_at' AS r FROM meeting_recordings t
+      WHERE meeting_id = $1 ORDER BY id`),
+  };
+}
+
+async function forget(meetingId: string) {
+  for (const table of TABLES.slice(1))
+    await pool.query(`DELETE FROM ${table} WHERE meeting_id = $1`, [meetingId]);
+  await pool.query('DELETE FROM meetings WHERE id = $1', [meetingId]);
+}
+
+/** A running meeting whose second half changes the same rows many times over. */
+function busyMeeting(f: EventFactory) {
+  const m = meetingStream(f);
+  const [host, ann, bob, cat] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+  const [r1, r2, r3] = [randomUUID(), randomUUID(), randomUUID()];
+  const joins = (userId: string, role: 'host' | 'participant', isMuted = false, isVideoOn = true) =>
+    m.event('ParticipantJoined', { userId, role, isMuted, isVideoOn });
+  const before = [
+    m.event('MeetingScheduled', {
+      hostId: host,
+      title: 'Busy',
+      description: null,
+      scheduledStartAt: '2026-03-04T10:00:00.000Z',
+      scheduledEndAt: null,
+      maxParticipants: 10,
+      settings: { muteOnJoin: false, allowChat: true },
+    }),
+    joins(host, 'host'),
+    m.event('MeetingStarted', { startedBy: host }),
+    joins(bob, 'participant'),
+  ];
+  const e = {
+    annJoins: joins(ann, 'participant'),
+    annMuted: m.event('ParticipantMuted', { userId: ann, mutedBy: host }),
+    annLeaves: m.event('ParticipantLeft', { userId: ann, reason: 'left' }),
+    annRejoins: joins(ann, 'host', false, false),
+    bobRemoved: m.event('ParticipantRemoved', { userId: bob, removedBy: host, reason: 'spam' }),
+    bobRejoins: joins(bob, 'participant', true, true),
+    catJoins: joins(cat, 'participant'),
+    catLeaves: m.event('ParticipantLeft', { userId: cat, reason: 'left' }),
+    r1Started: m.event('RecordingStarted', { recordingId: r1, startedBy: host }),
+    r1Failed: m.event('RecordingFailed', { recordingId: r1, reason: 'disk full' }),
+    r2Started: m.event('RecordingStarted', { recordingId: r2, startedBy: host }),
+    r2Stopped: m.event('RecordingStopped', { recordingId: r2, stoppedBy: host }),
+    r3Started: m.event('RecordingStarted', { recordingId: r3, startedBy: ann }),
+  };
+  return { meetingId: m.meetingId, host, ann, bob, cat, before, e, batch: Object.values(e) };
+}
+
+test('one batch with a join, leave and rejoin of the same user gives the rows of one event at a time', async () => {
+  const { meetingId, ann, bob, cat, before, e, batch } = busyMeeting(new EventFactory());
+  await apply(before);
+  await apply(batch);
+  const batched = await meetingRows(meetingId);
+
+  // The room counts host and bob, who are only in the database, and ann; cat came and went.
+  const room = await roomRow(meetingId);
+  assert.deepEqual(
+    [room?.current_participants, room?.last_stream_version],
+    [3, String(e.catLeaves.streamVersion)],
+  );
+  assert.equal(await presentInView(meetingId), 3);
+  assert.deepEqual(await participantRow(meetingId, ann), {
+    role: 'host',
+    joined_at: e.annRejoins.occurredAt,
+    left_at: null,
+    leave_reason: null,
+    removed_by: null,
+    remove_reason: null,
+    is_muted: false,
+    is_video_on: false,
+    last_stream_version: String(e.annRejoins.streamVersion),
+  });
+  const created = await one(
+    'SELECT created_at FROM meeting_participants WHERE meeting_id = $1 AND user_id = $2',
+    meetingId,
+    ann,
+  );
+  assert.deepEqual(
+    created,
+    { created_at: e.annJoins.occurredAt },
+    'a rejoin keeps the row of the first join',
+  );
+  assert.deepEqual(
+    [(await participantRow(meetingId, bob))?.removed_by, (await participantRow(meetingId, bob))?.is_muted],
+    [null, true],
+  );
+  assert.equal((await participantRow(meetingId, cat))?.leave_reason, 'left');
+  const meeting = await meetingRow(meetingId);
+  assert.deepEqual(
+    [meeting?.is_recording, meeting?.last_stream_version],
+    [true, String(e.r3Started.streamVersion)],
+  );
+
+  await forget(meetingId);
+  for (const event of [...before, ...batch]) await apply([event]);
+  assert.deepEqual(await meetingRows(meetingId), batched);
+});
+
+test('a batch that starts with events older than the rows skips those, row by row', async () => {
+  const { meetingId, before, batch } = busyMeeting(new EventFactory());
+  const events = [...before, ...batch];
+  await apply(events);
+  const single = await meetingRows(meetingId);
+  // Crashed after the first `k` events: the batch is redelivered from up to six events earlier.
+  for (let k = 1; k < events.length; k++) {
+    await forget(meetingId);
+    for (const event of events.slice(0, k)) await apply([event]);
+    await apply(events.slice(Math.max(0, k - 6)));
+    assert.deepEqual(await meetingRows(meetingId), single, `redelivered after ${k} events`);
+  }
+});
+
+test('a batch is applied with a constant number of statements', async () => {
+  const lives = [meetingLife(new EventFactory()), meetingLife(new EventFactory())];
+  const client = await pool.connect();
+  const statements: string[] = [];
+  const counting = Object.create(client) as pg.PoolClient;
+  counting.query = ((...args: Parameters<pg.PoolClient['query']>) => {
+    statements.push(String(args[0]));
+    return (client.query as (...a: unknown[]) => unknown)(...args);
+  }) as pg.PoolClient['query'];
+  try {
+    await client.query('BEGIN');
+    await meetingsProjector.apply(counting, [...lives[0]!.events, ...lives[1]!.events]);
+    await client.query('COMMIT');
+  } finally {
+    client.release();
+  }
+  // Five loads (meetings, rooms, participants, recordings, counts) and one upsert per table.
+  assert.ok(statements.length <= 9, `${statements.length} statements`);
+  assert.equal((await meetingRow(lives[1]!.meetingId))?.status, 'ended');
+});
