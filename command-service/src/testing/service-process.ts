@@ -27,6 +27,27 @@ export interface ProcessSpec {
   /** The `msg` of the log line the service writes once it listens; the line carries `port`. */
   readyMessage: string;
   env?: Record<string, string>;
+  /** Run against this database and Redis prefix (owned by the caller) instead of fresh ones. */
+  shared?: { db: TestDatabase; redisPrefix: string };
+}
+
+const running = new Set<ChildProcess>();
+let exitHandlersInstalled = false;
+
+/** A test or bench that dies (a timeout's SIGTERM included) must not leave its services running. */
+function killChildrenOnExit(child: ChildProcess): void {
+  if (!exitHandlersInstalled) {
+    exitHandlersInstalled = true;
+    process.once('exit', () => running.forEach((c) => c.kill('SIGKILL')));
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      process.once(signal, () => {
+        running.forEach((c) => c.kill('SIGKILL'));
+        process.exit(128 + (signal === 'SIGTERM' ? 15 : 2));
+      });
+    }
+  }
+  running.add(child);
+  child.once('exit', () => running.delete(child));
 }
 
 /**
@@ -34,9 +55,9 @@ export interface ProcessSpec {
  * (migrated) database and Redis key prefix.
  */
 export async function startProcessUnderTest(spec: ProcessSpec): Promise<ServiceUnderTest> {
-  const db = await createTestDatabase();
+  const db = spec.shared?.db ?? (await createTestDatabase());
   const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-  const redisPrefix = `test:${randomBytes(6).toString('hex')}:`;
+  const redisPrefix = spec.shared?.redisPrefix ?? `test:${randomBytes(6).toString('hex')}:`;
   const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', spec.main], {
     env: {
       ...process.env,
@@ -50,6 +71,7 @@ export async function startProcessUnderTest(spec: ProcessSpec): Promise<ServiceU
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  killChildrenOnExit(child);
   const logs: Record<string, unknown>[] = [];
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
@@ -66,7 +88,7 @@ export async function startProcessUnderTest(spec: ProcessSpec): Promise<ServiceU
           logs.push(entry);
           if (entry.msg === spec.readyMessage) {
             clearTimeout(timer);
-            resolve(entry.port as number);
+            resolve((entry.port as number | undefined) ?? 0); // a worker listens on no port
           }
         } catch {
           logs.push({ raw: line });
@@ -78,7 +100,7 @@ export async function startProcessUnderTest(spec: ProcessSpec): Promise<ServiceU
       });
     });
   } catch (error) {
-    await db.drop();
+    if (!spec.shared) await db.drop();
     throw error;
   }
   return {
@@ -91,6 +113,7 @@ export async function startProcessUnderTest(spec: ProcessSpec): Promise<ServiceU
     terminate: () => stopChild(child),
     stop: async () => {
       await stopChild(child);
+      if (spec.shared) return;
       await deleteKeys(redisUrl, redisPrefix);
       await db.drop();
     },

@@ -1,5 +1,5 @@
 import { HttpProblem, problems } from '@meetings/command-service/http';
-import type { ProjectionCheckpoints, ProjectionName } from './projections.js';
+import type { LogPoint, ProjectionCheckpoints, ProjectionName } from './projections.js';
 import { atOrAfter } from './projections.js';
 
 export interface ReadYourWritesOptions {
@@ -7,15 +7,27 @@ export interface ReadYourWritesOptions {
   pollIntervalMs?: number;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+interface Waiter {
+  target: LogPoint;
+  position: number;
+  projections: readonly ProjectionName[];
+  deadline: number;
+  signal: AbortSignal | undefined;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
 
 /**
  * Read-your-writes: a client passes the `position` a command answered as `minPosition`, and the
  * query waits until every projection it reads has applied that event — its checkpoint at or past
  * (transaction id, position) of the event, the order projections read the log in.
+ * One poller serves all waiting requests: a burst of them costs one checkpoint read per interval,
+ * not one per request.
  */
 export class ReadYourWrites {
   private readonly pollIntervalMs: number;
+  private readonly waiters = new Set<Waiter>();
+  private polling = false;
 
   constructor(
     private readonly checkpoints: ProjectionCheckpoints,
@@ -39,16 +51,42 @@ export class ReadYourWrites {
       throw problems.validation([{ path: 'query.minPosition', message: `no event at position ${position}` }]);
     }
     const deadline = Date.now() + this.options.timeoutMs;
-    for (;;) {
-      const at = await this.checkpoints.load(projections);
-      const behind = projections.filter((name) => {
-        const checkpoint = at.get(name);
-        return !checkpoint || !atOrAfter(checkpoint, target);
-      });
-      if (behind.length === 0) return;
-      if (signal?.aborted) throw new Error('request aborted');
-      if (Date.now() >= deadline) throw lagging(position, behind, this.options.timeoutMs);
-      await sleep(Math.min(this.pollIntervalMs, Math.max(1, deadline - Date.now())));
+    await new Promise<void>((resolve, reject) => {
+      this.waiters.add({ target, position, projections, deadline, signal, resolve, reject });
+      void this.poll();
+    });
+  }
+
+  private async poll(): Promise<void> {
+    if (this.polling) return;
+    this.polling = true;
+    try {
+      while (this.waiters.size > 0) {
+        const names = [...new Set([...this.waiters].flatMap((w) => w.projections))];
+        let at: Awaited<ReturnType<ProjectionCheckpoints['load']>>;
+        try {
+          at = await this.checkpoints.load(names);
+        } catch (error) {
+          for (const w of this.waiters) w.reject(error);
+          this.waiters.clear();
+          return;
+        }
+        const now = Date.now();
+        for (const w of this.waiters) {
+          const behind = w.projections.filter((name) => {
+            const checkpoint = at.get(name);
+            return !checkpoint || !atOrAfter(checkpoint, w.target);
+          });
+          if (behind.length === 0) w.resolve();
+          else if (w.signal?.aborted) w.reject(new Error('request aborted'));
+          else if (now >= w.deadline) w.reject(lagging(w.position, behind, this.options.timeoutMs));
+          else continue;
+          this.waiters.delete(w);
+        }
+        if (this.waiters.size > 0) await new Promise((r) => setTimeout(r, this.pollIntervalMs));
+      }
+    } finally {
+      this.polling = false;
     }
   }
 }
