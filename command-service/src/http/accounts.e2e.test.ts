@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { assertProblem, EventLog, newUser, PASSWORD, uniqueName, UUID } from '../testing/e2e.js';
@@ -395,5 +397,44 @@ describe('PATCH /users/me', () => {
     const events = await log.stream(`user-${user.userId}`);
     assert.ok(events.every((e) => e.data.displayName !== 'Mine Only'));
     assert.equal((await log.stream(`user-${other.userId}`)).at(-1)!.data.displayName, 'Mine Only');
+  });
+});
+
+describe('roles', () => {
+  test('ops make the first admin with npm run set-role; from the next log-in they change roles over HTTP', async () => {
+    const [first, other] = [await newUser(api, 'firstadmin'), await newUser(api, 'promoted')];
+    const refused = await api.put(`/users/${other.userId}/role`, { role: 'admin' }, { token: first.token });
+    assertProblem(refused, 403, 'forbidden', 'admin-only');
+
+    const cli = spawnSync(
+      process.execPath,
+      [
+        '--conditions=source',
+        '--import',
+        'tsx',
+        fileURLToPath(new URL('../cli/set-role.ts', import.meta.url)),
+        first.username,
+        'admin',
+      ],
+      { env: { ...process.env, DATABASE_URL: svc.db.url }, encoding: 'utf8' },
+    );
+    assert.equal(cli.status, 0, cli.stderr);
+    assert.match(cli.stdout, /is now admin/);
+    const [granted] = (await log.stream(`user-${first.userId}`)).filter((e) => e.type === 'UserRoleChanged');
+    assert.deepEqual(granted?.data, { userId: first.userId, role: 'admin', changedBy: null });
+
+    const relogged = await api.post('/sessions', { username: first.username, password: PASSWORD });
+    const ok = await api.put(
+      `/users/${other.userId}/role`,
+      { role: 'admin' },
+      { token: relogged.body.token },
+    );
+    assert.equal(ok.status, 200, JSON.stringify(ok.body));
+    const self = await api.put(
+      `/users/${first.userId}/role`,
+      { role: 'user' },
+      { token: relogged.body.token },
+    );
+    assertProblem(self, 403, 'forbidden', 'cannot-change-own-role');
   });
 });

@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import {
   CancelMeetingBody,
   ChangeRoleBody,
+  ChangeUserRoleBody,
   CompleteRecordingBody,
   FailRecordingBody,
   LogInBody,
@@ -42,6 +43,7 @@ after(async () => {
 const bodySchemas: Record<string, z.ZodObject | undefined> = {
   registerUser: RegisterUserBody,
   updateMyProfile: UpdateProfileBody,
+  changeUserRole: ChangeUserRoleBody,
   logIn: LogInBody,
   scheduleMeeting: ScheduleMeetingBody,
   updateMeeting: UpdateMeetingBody,

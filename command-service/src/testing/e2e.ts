@@ -206,6 +206,17 @@ export const ROUTES: RouteCase[] = [
     wrongType: { body: { displayName: 42 }, path: 'body.displayName' },
   },
   {
+    operationId: 'changeUserRole',
+    method: 'PUT',
+    template: '/users/:userId/role',
+    auth: true,
+    ifMatch: true,
+    body: { role: 'admin' },
+    required: ['role'],
+    wrongType: { body: { role: 42 }, path: 'body.role' },
+    forbiddenRule: 'admin-only',
+  },
+  {
     operationId: 'logIn',
     method: 'POST',
     template: '/sessions',

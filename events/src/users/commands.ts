@@ -29,3 +29,6 @@ export const UpdateProfileBody = z
   .strict()
   .refine((b) => b.displayName !== undefined || b.avatarUrl !== undefined, 'at least one field is required');
 export type UpdateProfileBody = z.infer<typeof UpdateProfileBody>;
+
+export const ChangeUserRoleBody = z.object({ role: z.enum(['user', 'admin']) }).strict();
+export type ChangeUserRoleBody = z.infer<typeof ChangeUserRoleBody>;

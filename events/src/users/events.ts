@@ -17,6 +17,8 @@ export const userEventSchemas = {
     displayName: z.string().optional(),
     avatarUrl: z.string().nullable().optional(),
   }),
+  /** `changedBy` is null when ops granted the role from the command line (bootstrap of the first admin). */
+  UserRoleChanged: z.object({ userId: Id, role: UserRole, changedBy: Id.nullable() }),
   /** Kept in its own `credentials-<userId>` stream so that it never has to leave the write side. */
   PasswordSet: z.object({ userId: Id, passwordHash: z.string() }),
   /** Reservation streams (`username-<name>`, `email-<address>`) make uniqueness an append condition. */

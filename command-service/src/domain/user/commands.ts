@@ -1,4 +1,4 @@
-import type { UpdateProfileBody } from '@meetings/events';
+import type { UpdateProfileBody, UserRole } from '@meetings/events';
 import type { DomainCommand } from '../decider.js';
 
 /**
@@ -11,4 +11,13 @@ export type RegisterUser = DomainCommand<
 >;
 export type UpdateProfile = DomainCommand<'UpdateProfile', { userId: string } & UpdateProfileBody>;
 
-export type UserCommand = RegisterUser | UpdateProfile;
+/**
+ * `actorRole` is the caller's role from its session ('system' for ops at the command line): the
+ * target's stream cannot know who is an admin.
+ */
+export type ChangeUserRole = DomainCommand<
+  'ChangeUserRole',
+  { userId: string; role: UserRole; actorRole: UserRole | 'system' }
+>;
+
+export type UserCommand = RegisterUser | UpdateProfile | ChangeUserRole;

@@ -1,7 +1,7 @@
 import type { EventData } from '@meetings/events';
 import type { Decider } from '../decider.js';
 import { AggregateNotFound, AlreadyExists, NotPermitted } from '../errors.js';
-import type { RegisterUser, UpdateProfile, UserCommand } from './commands.js';
+import type { ChangeUserRole, RegisterUser, UpdateProfile, UserCommand } from './commands.js';
 import type { UserEvent, UserState } from './state.js';
 import { initialUserState } from './state.js';
 
@@ -11,7 +11,29 @@ export function decide(command: UserCommand, state: UserState): UserEvent[] {
       return registerUser(command, state);
     case 'UpdateProfile':
       return updateProfile(command, state);
+    case 'ChangeUserRole':
+      return changeUserRole(command, state);
   }
+}
+
+/**
+ * Only an admin (or ops, for the first admin) changes roles, and never their own: the last admin
+ * cannot lock everyone out by accident. Granting the role a user has is a no-op.
+ */
+function changeUserRole(command: ChangeUserRole, state: UserState): UserEvent[] {
+  const { userId, role, actorRole } = command.data;
+  if (actorRole === 'user') throw new NotPermitted('admin-only', 'Only an admin can change roles.');
+  if (actorRole === 'admin' && command.actorId === userId) {
+    throw new NotPermitted('cannot-change-own-role', 'You cannot change your own role.');
+  }
+  if (state.status === 'none') throw new AggregateNotFound('user-not-found', 'This user does not exist.');
+  if (state.role === role) return [];
+  return [
+    {
+      type: 'UserRoleChanged',
+      data: { userId, role, changedBy: actorRole === 'system' ? null : command.actorId },
+    },
+  ];
 }
 
 /** Every self-registered account starts as a plain user; admins are made elsewhere. */
@@ -57,6 +79,8 @@ export function evolve(state: UserState, event: UserEvent): UserState {
         ...(avatarUrl !== undefined && { avatarUrl }),
       };
     }
+    case 'UserRoleChanged':
+      return state.status === 'none' ? state : { ...state, role: event.data.role };
   }
 }
 

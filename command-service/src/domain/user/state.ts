@@ -4,7 +4,7 @@ import type { DomainEventOf, UserRole } from '@meetings/events';
  * The events of a `user-<userId>` stream. The password hash (`credentials-<userId>`) and the
  * username/email reservations live in streams of their own, so this decider never sees them.
  */
-export type UserEvent = DomainEventOf<'UserRegistered' | 'UserProfileUpdated'>;
+export type UserEvent = DomainEventOf<'UserRegistered' | 'UserProfileUpdated' | 'UserRoleChanged'>;
 
 export interface NoUser {
   readonly status: 'none';

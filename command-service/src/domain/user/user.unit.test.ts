@@ -109,3 +109,54 @@ describe('evolve', () => {
     });
   });
 });
+
+describe('ChangeUserRole', () => {
+  const change = (role: 'user' | 'admin', actorRole: 'user' | 'admin' | 'system', actorId = BOB) => ({
+    type: 'ChangeUserRole' as const,
+    data: { userId: ALICE, role, actorRole },
+    actorId,
+    now: NOW,
+  });
+  const promoted = (changedBy: string | null): UserEvent => ({
+    type: 'UserRoleChanged',
+    data: { userId: ALICE, role: 'admin', changedBy },
+  });
+
+  test('an admin promotes a user, naming themselves', () => {
+    spec
+      .given([registered()])
+      .when(change('admin', 'admin'))
+      .then([promoted(BOB)]);
+  });
+
+  test('ops at the command line grant the first admin, as nobody', () => {
+    spec
+      .given([registered()])
+      .when(change('admin', 'system', 'ops'))
+      .then([promoted(null)]);
+  });
+
+  test('a plain user cannot change roles', () => {
+    spec.given([registered()]).when(change('admin', 'user')).thenThrows(NotPermitted, 'admin-only');
+  });
+
+  test('an admin cannot change their own role', () => {
+    spec
+      .given([registered(), promoted(null)])
+      .when(change('user', 'admin', ALICE))
+      .thenThrows(NotPermitted, 'cannot-change-own-role');
+  });
+
+  test('an unknown user is not found; granting the current role is a no-op', () => {
+    spec.given([]).when(change('admin', 'admin')).thenThrows(AggregateNotFound, 'user-not-found');
+    spec
+      .given([registered(), promoted(BOB)])
+      .when(change('admin', 'admin'))
+      .then([]);
+  });
+
+  test('evolve applies the new role', () => {
+    const state = fold(userDecider, [registered(), promoted(BOB)]);
+    assert.equal(state.status === 'registered' && state.role, 'admin');
+  });
+});

@@ -1,4 +1,11 @@
-import { Id, LogInBody, RegisterUserBody, streams, UpdateProfileBody } from '@meetings/events';
+import {
+  ChangeUserRoleBody,
+  Id,
+  LogInBody,
+  RegisterUserBody,
+  streams,
+  UpdateProfileBody,
+} from '@meetings/events';
 import { z } from 'zod';
 import type { AccountService } from '../../application/account-service.js';
 import type { CommandHandler } from '../../application/command-handler.js';
@@ -44,6 +51,34 @@ export function accountRoutes(accounts: AccountService, commands: CommandHandler
           userDecider,
           streams.user(userId),
           { type: 'UpdateProfile', data: { userId, ...body }, actorId: userId, now: ctx.now },
+          ctx,
+          expectedVersion === undefined ? {} : { expectedVersion },
+        );
+        return answer(outcome);
+      },
+    }),
+    route({
+      operationId: 'changeUserRole',
+      method: 'put',
+      path: '/users/:userId/role',
+      summary: 'Make a user an admin or a plain user (admins only; takes effect at their next log-in)',
+      tag: 'accounts',
+      auth: true,
+      ifMatch: true,
+      params: z.object({ userId: Id }),
+      body: ChangeUserRoleBody,
+      success: { status: 200, description: 'Changed (or already so)', schema: CommandAnswer },
+      errors: [403, 404, 412],
+      handle: async ({ params, body, ctx, session, expectedVersion }) => {
+        const outcome = await commands.handle(
+          userDecider,
+          streams.user(params.userId),
+          {
+            type: 'ChangeUserRole',
+            data: { userId: params.userId, role: body.role, actorRole: session!.role },
+            actorId: session!.userId,
+            now: ctx.now,
+          },
           ctx,
           expectedVersion === undefined ? {} : { expectedVersion },
         );

@@ -67,9 +67,37 @@ const user = async (id: string) =>
     )
   ).rows[0] as Record<string, unknown> | undefined;
 
-test('reads UserRegistered and UserProfileUpdated only', () => {
+test('reads the user stream’s events', () => {
   assert.equal(usersProjector.name, 'users');
-  assert.deepEqual(usersProjector.eventTypes, ['UserRegistered', 'UserProfileUpdated']);
+  assert.deepEqual(usersProjector.eventTypes, ['UserRegistered', 'UserProfileUpdated', 'UserRoleChanged']);
+});
+
+test('a role change applies once, and a redelivered older one does not undo a newer one', async () => {
+  const f = new EventFactory();
+  const id = randomUUID();
+  const registered = f.event(streams.user(id), 'UserRegistered', {
+    userId: id,
+    username: `cy-${id.slice(0, 8)}`,
+    email: `cy-${id.slice(0, 8)}@example.com`,
+    displayName: 'Cy',
+    role: 'user',
+  });
+  const promoted = f.event(streams.user(id), 'UserRoleChanged', {
+    userId: id,
+    role: 'admin',
+    changedBy: null,
+  });
+  const demoted = f.event(streams.user(id), 'UserRoleChanged', {
+    userId: id,
+    role: 'user',
+    changedBy: randomUUID(),
+  });
+  await apply([registered, promoted]);
+  assert.equal((await user(id))!.role, 'admin');
+  await apply([demoted]);
+  await apply([promoted]);
+  assert.equal((await user(id))!.role, 'user');
+  assert.equal((await user(id))!.last_stream_version, '3');
 });
 
 test('registration inserts the user; profile updates change only the fields they carry', async () => {

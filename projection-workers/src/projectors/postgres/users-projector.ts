@@ -35,4 +35,10 @@ export const usersProjector = defineProjector('users', {
         data.avatarUrl ?? null,
       ],
     ),
+
+  UserRoleChanged: (tx, { data, streamVersion }) =>
+    tx.query(
+      `UPDATE users SET role = $3, last_stream_version = $2 WHERE id = $1 AND last_stream_version < $2`,
+      [data.userId, streamVersion, data.role],
+    ),
 });

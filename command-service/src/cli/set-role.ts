@@ -1,0 +1,52 @@
+/**
+ * Ops CLI: `npm run set-role -- <username> <admin|user>`. The first admin cannot be made over HTTP
+ * (only admins change roles), so ops with access to the database make it here. The event names no
+ * actor (`changedBy: null`); the change applies at the user's next log-in.
+ */
+import { randomUUID } from 'node:crypto';
+import { PostgresEventStore } from '@meetings/db';
+import { createUpcasterRegistry, streams, UserRole } from '@meetings/events';
+import pg from 'pg';
+import { CommandHandler } from '../application/command-handler.js';
+import { loadConfig } from '../config.js';
+import { userDecider } from '../domain/index.js';
+
+const [username, role] = process.argv.slice(2);
+const parsedRole = UserRole.safeParse(role);
+if (!username || !parsedRole.success) {
+  console.error('usage: npm run set-role -- <username> <admin|user>');
+  process.exit(2);
+}
+const config = loadConfig();
+const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: 2 });
+try {
+  const store = new PostgresEventStore(pool);
+  const [reservation] = await store.readStream(streams.username(username), { max: 1 });
+  if (!reservation) throw new Error(`no user named ${username}`);
+  const { userId } = reservation.data as { userId: string };
+  const commands = new CommandHandler(store, createUpcasterRegistry(), config.COMMAND_MAX_ATTEMPTS);
+  const now = new Date();
+  const outcome = await commands.handle(
+    userDecider,
+    streams.user(userId),
+    {
+      type: 'ChangeUserRole',
+      data: { userId, role: parsedRole.data, actorRole: 'system' },
+      actorId: 'ops',
+      now,
+    },
+    {
+      actorUserId: null,
+      correlationId: `ops-${randomUUID()}`,
+      commandId: randomUUID(),
+      idempotencyKey: null,
+      now,
+    },
+  );
+  console.log(`${username} is now ${parsedRole.data} (user stream version ${outcome.version})`);
+} catch (error) {
+  console.error(`set-role failed: ${(error as Error).message}`);
+  process.exitCode = 1;
+} finally {
+  await pool.end();
+}
