@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import express from 'express';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from '../logger.js';
+import { correlation } from './correlation.js';
 import { openApiDocument } from './openapi.js';
 import { handlerFor, sendProblem } from './pipeline.js';
 import type { PipelineDeps } from './pipeline.js';
@@ -16,15 +16,6 @@ export interface AppDeps extends PipelineDeps {
   /** Readiness: resolves when every backing server answers. */
   checkReady: () => Promise<void>;
 }
-
-const CORRELATION_ID = /^[\w.:-]{1,100}$/;
-
-const correlation: RequestHandler = (req, res, next) => {
-  const given = req.header('x-correlation-id');
-  req.correlationId = given && CORRELATION_ID.test(given) ? given : randomUUID();
-  res.setHeader('X-Correlation-Id', req.correlationId);
-  next();
-};
 
 /** A body must be JSON; requests without one (no length, no chunked encoding) pass. */
 const jsonOnly: RequestHandler = (req, _res, next) => {

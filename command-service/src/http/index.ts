@@ -2,3 +2,4 @@
 export * from './problem.js';
 export * from './request-checks.js';
 export { sendProblem } from './pipeline.js';
+export { correlation } from './correlation.js';

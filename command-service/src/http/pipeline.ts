@@ -17,12 +17,6 @@ export interface PipelineDeps {
   logger: Logger;
 }
 
-declare module 'express-serve-static-core' {
-  interface Request {
-    correlationId: string;
-  }
-}
-
 /** Headers an idempotent replay repeats (the rest are per response). */
 const REPLAYED_HEADERS = ['etag', 'location'];
 

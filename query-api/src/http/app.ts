@@ -1,7 +1,12 @@
-import { randomUUID } from 'node:crypto';
-import { HttpProblem, problemFromError, problems, sendProblem } from '@meetings/command-service/http';
+import {
+  correlation,
+  HttpProblem,
+  problemFromError,
+  problems,
+  sendProblem,
+} from '@meetings/command-service/http';
 import express from 'express';
-import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { ErrorRequestHandler } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from '../logger.js';
 import { openApiDocument } from './openapi.js';
@@ -17,15 +22,6 @@ export interface AppDeps extends PipelineDeps {
 }
 
 const UPGRADE = { Upgrade: 'websocket' };
-
-const CORRELATION_ID = /^[\w.:-]{1,100}$/;
-
-const correlation: RequestHandler = (req, res, next) => {
-  const given = req.header('x-correlation-id');
-  req.correlationId = given && CORRELATION_ID.test(given) ? given : randomUUID();
-  res.setHeader('X-Correlation-Id', req.correlationId);
-  next();
-};
 
 /** A bearer token in a URL (`/ws?token=`) must not reach the logs. */
 const withoutToken = (url: string) => url.replace(/([?&]token=)[^&]*/gi, '$1[redacted]');

@@ -22,12 +22,6 @@ export interface PipelineDeps {
   logger: Logger;
 }
 
-declare module 'express-serve-static-core' {
-  interface Request {
-    correlationId: string;
-  }
-}
-
 export const forbidden = (detail: string, rule: string) =>
   new HttpProblem(403, 'forbidden', 'Forbidden', detail, { rule });
 
