@@ -12,3 +12,4 @@ export * from './media/commands.js';
 export * from './upcasting/upcaster-registry.js';
 export * from './upcasting/upcasters.js';
 export * from './ports/event-store.js';
+export * from './config.js';

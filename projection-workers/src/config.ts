@@ -1,3 +1,4 @@
+import { ConfigError, parseConfig } from '@meetings/events';
 import { z } from 'zod';
 
 const PositiveInt = z.coerce.number().int().positive();
@@ -19,15 +20,9 @@ export const ConfigSchema = z.object({
 
 export type Config = z.infer<typeof ConfigSchema>;
 
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-}
+export { ConfigError };
 
+/** Parses the environment; a missing or wrong setting fails with one line naming it. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const result = ConfigSchema.safeParse(env);
-  if (!result.success) {
-    const details = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new ConfigError(`invalid configuration: ${details}`);
-  }
-  return result.data;
+  return parseConfig(ConfigSchema, env);
 }
