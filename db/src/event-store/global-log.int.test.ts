@@ -150,6 +150,40 @@ describe('readAll', () => {
       const head = (await store.readAll({ max: 100 })).checkpoint;
       assert.deepEqual(none.checkpoint, head);
     }));
+
+  test('orders transaction ids as numbers where their digits grow (9 before 10, 99 before 100)', () =>
+    withStore(async (store, pool) => {
+      // Long-finished transaction ids, written directly: the store cannot choose its ids.
+      const insert = `INSERT INTO es_events (transaction_id, event_id, stream_id, stream_version, type,
+          schema_version, data, metadata, occurred_at)
+        VALUES ($1::xid8, gen_random_uuid(), $2, 1, $3, 1, '{}', '{}', now())`;
+      for (const [tx, type] of [
+        [99, 'A'],
+        [100, 'B'],
+        [9, 'B'],
+        [10, 'A'],
+      ] as const)
+        await pool.query(insert, [tx, `test-tx${tx}`, type]);
+      await settled(store, pool);
+      const numeric = ['test-tx9', 'test-tx10', 'test-tx99', 'test-tx100'];
+
+      assert.deepEqual(
+        (await store.readAll()).events.map((e) => e.streamId),
+        numeric,
+      );
+      // One event a page: each page starts after the last one, so any misordering skips events.
+      const paged: string[] = [];
+      for (let from = START; ;) {
+        const page = await store.readAll({ fromPosition: from, max: 1 });
+        if (page.events.length === 0) break;
+        paged.push(...page.events.map((e) => e.streamId));
+        from = page.checkpoint;
+      }
+      assert.deepEqual(paged, numeric);
+      // A filtered reader that matches nothing moves to the true head, (100, 2), not to (99, 1).
+      const none = await store.readAll({ filter: { eventTypes: ['C'] } });
+      assert.deepEqual(none.checkpoint, { transactionId: 100, globalPosition: 2 });
+    }));
 });
 
 describe('subscribeToAll', () => {
