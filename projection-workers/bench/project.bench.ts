@@ -8,11 +8,13 @@ import { createTestDatabase } from '@meetings/db/testing';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { pino } from 'pino';
+import { loadConfig } from '../src/config.js';
 import { createProjections, createRunners } from '../src/projections.js';
 import { ProjectionWorker } from '../src/runner/projection-worker.js';
 import { runScenario } from '../src/testing/scenario.js';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 100_000);
+const config = loadConfig();
 const LANES = 4;
 const TABLES = [
   'users',
@@ -46,10 +48,11 @@ try {
     redis,
     redisKeyPrefix: '',
     logger: pino({ level: 'silent' }),
-    batchSize: 500,
-    pollIntervalMs: 5,
-    maxAttempts: 3,
-    notifyMaxAgeSeconds: 600,
+    // The worker's own settings (PROJECTION_BATCH_SIZE ...), as `npm start` would run it.
+    batchSize: config.PROJECTION_BATCH_SIZE,
+    pollIntervalMs: config.PROJECTION_POLL_INTERVAL_MS,
+    maxAttempts: config.PROJECTION_MAX_ATTEMPTS,
+    notifyMaxAgeSeconds: config.NOTIFY_MAX_AGE_SECONDS,
   };
   // BENCH_PROJECTIONS=meetings,chat rebuilds only those (to see one projection's own cost).
   const only = process.env.BENCH_PROJECTIONS?.split(',');

@@ -10,7 +10,7 @@ export const ConfigSchema = z.object({
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
   REDIS_KEY_PREFIX: z.string().default(''),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  PROJECTION_BATCH_SIZE: PositiveInt.default(500),
+  PROJECTION_BATCH_SIZE: PositiveInt.default(2000),
   PROJECTION_POLL_INTERVAL_MS: PositiveInt.default(20),
   PROJECTION_MAX_ATTEMPTS: PositiveInt.default(3),
   NOTIFY_MAX_AGE_SECONDS: PositiveInt.default(600),

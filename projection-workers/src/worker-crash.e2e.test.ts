@@ -48,18 +48,30 @@ after(async () => {
   ]);
 });
 
-function startWorker(): ChildProcess {
+function startWorker(logLevel = 'error'): ChildProcess {
   return spawn(process.execPath, ['--conditions=source', '--import', 'tsx', MAIN], {
     env: {
       ...process.env,
       DATABASE_URL: live.url,
       REDIS_URL: redisUrl,
       REDIS_KEY_PREFIX: livePrefix,
-      LOG_LEVEL: 'error',
+      LOG_LEVEL: logLevel,
       PROJECTION_BATCH_SIZE: '200',
       PROJECTION_POLL_INTERVAL_MS: '10',
     },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', logLevel === 'error' ? 'ignore' : 'pipe', 'inherit'],
+  });
+}
+
+/** Resolves once the worker has logged that it runs (and so handles SIGTERM). */
+function running(child: ChildProcess): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      seen += chunk.toString('utf8');
+      if (seen.includes('projection-workers running')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`the worker exited (${code}) before it ran`)));
   });
 }
 
@@ -96,8 +108,10 @@ test(
     const { events } = await appending;
     assert.ok(events >= 20_000);
 
-    const last = startWorker();
+    // Caught up may already be true: SIGTERM must not reach the worker while it is still loading.
+    const last = startWorker('info');
     try {
+      await running(last);
       await waitUntilCaughtUp(livePool, redisUrl, livePrefix, names);
     } finally {
       last.kill('SIGTERM');

@@ -100,3 +100,16 @@ test('applying the batch again, or any prefix of it, leaves every row identical'
     );
   }
 });
+
+test('a message delivered twice within one batch is written once, as first delivered', async () => {
+  const { meetingId, events } = chat(new EventFactory());
+  await apply([events[0]!, events[1]!, events[0]!, events[2]!]);
+  const { rows } = await pool.query<{ id: string }>(
+    'SELECT id FROM signaling_messages WHERE meeting_id = $1 ORDER BY sent_at',
+    [meetingId],
+  );
+  assert.deepEqual(
+    rows.map((r) => r.id),
+    events.map((e) => e.data.messageId),
+  );
+});

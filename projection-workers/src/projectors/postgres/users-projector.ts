@@ -1,44 +1,89 @@
-import { defineProjector } from './define-projector.js';
+import type { ClientBase } from 'pg';
+import { defineBatchProjector } from './define-projector.js';
+import { RowSet, loadRows, timestamp, writeRows } from './versioned-rows.js';
+import type { TableSpec } from './versioned-rows.js';
+
+interface UserRow {
+  id: string;
+  username: string;
+  email: string;
+  display_name: string;
+  avatar_url: string | null;
+  role: string;
+  last_stream_version: number;
+  created_at: string;
+}
+
+/** status, last_login_at and deleted_at are not the user stream's: never loaded, never overwritten. */
+const users: TableSpec<UserRow> = {
+  table: 'users',
+  key: ['id'],
+  insertOnly: ['created_at'],
+  columns: {
+    id: 'uuid',
+    username: 'text',
+    email: 'text',
+    display_name: 'text',
+    avatar_url: 'text',
+    role: 'text',
+    last_stream_version: 'bigint',
+    created_at: 'timestamptz',
+  },
+};
+
+/** The users a batch names: one query to load them, one upsert to write the changed ones. */
+class UsersState {
+  readonly users = new RowSet<UserRow>((u) => u.id);
+
+  static async load(tx: ClientBase, events: readonly { data: { userId: string } }[]) {
+    const state = new UsersState();
+    const ids = [...new Set(events.map((e) => e.data.userId))];
+    for (const row of await loadRows(tx, users, 'id = ANY($1::uuid[])', [ids])) state.users.add(row);
+    return state;
+  }
+
+  write(tx: ClientBase): Promise<void> {
+    return writeRows(tx, users, this.users.changedRows());
+  }
+}
 
 /**
  * `users` from `user-<id>` streams. Credentials and the username/email reservations live in streams
- * of their own and are not read: the table holds the profile only.
+ * of their own and are not read: the table holds the profile only. A batch is folded in memory
+ * (see versioned-rows.ts).
  */
-export const usersProjector = defineProjector('users', {
-  UserRegistered: (tx, { data, streamVersion, occurredAt }) =>
-    tx.query(
-      `INSERT INTO users AS u (id, username, email, display_name, role, last_stream_version, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)
-       ON CONFLICT (id) DO UPDATE SET
-         username = EXCLUDED.username,
-         email = EXCLUDED.email,
-         display_name = EXCLUDED.display_name,
-         role = EXCLUDED.role,
-         last_stream_version = EXCLUDED.last_stream_version
-       WHERE u.last_stream_version < EXCLUDED.last_stream_version`,
-      [data.userId, data.username, data.email, data.displayName, data.role, streamVersion, occurredAt],
+export const usersProjector = defineBatchProjector('users', (tx, events) => UsersState.load(tx, events), {
+  UserRegistered: (state, { data, streamVersion, occurredAt }) =>
+    state.users.upsert(
+      data.userId,
+      streamVersion,
+      () => ({
+        id: data.userId,
+        username: data.username,
+        email: data.email,
+        display_name: data.displayName,
+        avatar_url: null,
+        role: data.role,
+        last_stream_version: streamVersion,
+        created_at: timestamp(occurredAt),
+      }),
+      (u) => {
+        u.username = data.username;
+        u.email = data.email;
+        u.display_name = data.displayName;
+        u.role = data.role;
+      },
     ),
 
   /** Absent fields did not change; a `null` avatarUrl clears the avatar. */
-  UserProfileUpdated: (tx, { data, streamVersion }) =>
-    tx.query(
-      `UPDATE users SET
-         display_name = COALESCE($3::text, display_name),
-         avatar_url = CASE WHEN $4::boolean THEN $5::text ELSE avatar_url END,
-         last_stream_version = $2
-       WHERE id = $1 AND last_stream_version < $2`,
-      [
-        data.userId,
-        streamVersion,
-        data.displayName ?? null,
-        data.avatarUrl !== undefined,
-        data.avatarUrl ?? null,
-      ],
-    ),
+  UserProfileUpdated: (state, { data, streamVersion }) =>
+    state.users.update(data.userId, streamVersion, (u) => {
+      u.display_name = data.displayName ?? u.display_name;
+      if (data.avatarUrl !== undefined) u.avatar_url = data.avatarUrl;
+    }),
 
-  UserRoleChanged: (tx, { data, streamVersion }) =>
-    tx.query(
-      `UPDATE users SET role = $3, last_stream_version = $2 WHERE id = $1 AND last_stream_version < $2`,
-      [data.userId, streamVersion, data.role],
-    ),
+  UserRoleChanged: (state, { data, streamVersion }) =>
+    state.users.update(data.userId, streamVersion, (u) => {
+      u.role = data.role;
+    }),
 });
