@@ -23,6 +23,8 @@ export const ConfigSchema = z.object({
   PASSWORD_HASH_TIME_COST: PositiveInt.default(2),
   // A burst of N writers on one stream needs up to N decisions for the last one to land.
   COMMAND_MAX_ATTEMPTS: PositiveInt.default(20),
+  // Stream state kept between commands, counted in events (0 reads every stream whole, every time).
+  COMMAND_CACHE_EVENTS: z.coerce.number().int().min(0).default(200_000),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

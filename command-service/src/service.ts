@@ -31,7 +31,10 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   await Promise.all([redis.connect(), pool.query('SELECT 1')]);
 
   const store = new PostgresEventStore(pool);
-  const commands = new CommandHandler(store, createUpcasterRegistry(), config.COMMAND_MAX_ATTEMPTS);
+  const commands = new CommandHandler(store, createUpcasterRegistry(), {
+    maxAttempts: config.COMMAND_MAX_ATTEMPTS,
+    cacheSize: config.COMMAND_CACHE_EVENTS,
+  });
   const sessions = new RedisSessionStore(redis, config.SESSION_TTL_SECONDS);
   const accounts = new AccountService(
     store,

@@ -5,9 +5,11 @@ import {
   parseEvent,
   WrongExpectedVersionError,
 } from '@meetings/events';
-import type { DecodedEvent, DomainEvent, EventStore, NewEvent, UpcasterRegistry } from '@meetings/events';
+import type { DomainEvent, EventStore, NewEvent, UpcasterRegistry } from '@meetings/events';
+import { LRUCache } from 'lru-cache';
 import type { Decider } from '../domain/index.js';
 import { ConcurrencyConflict, PreconditionFailed } from './errors.js';
+import { KeyedLock } from './keyed-lock.js';
 import { metadataOf, newId } from './request-context.js';
 import type { RequestContext } from './request-context.js';
 
@@ -28,36 +30,70 @@ export interface HandleOptions {
   expectedVersion?: number;
 }
 
+export interface CommandHandlerOptions {
+  /** Decisions per command before giving up on a stream that keeps changing. */
+  maxAttempts: number;
+  /** How many events' worth of stream state to keep between commands (0: read whole streams). */
+  cacheSize?: number;
+}
+
+/** Where the stream stood when last read, and what it means. */
 interface Loaded<State> {
   state: State;
   version: number;
   position: number;
-  events: DecodedEvent[];
+  /** Per idempotency key, the stream's last event appended under it. */
+  attempts: Map<string, { version: number; position: number }>;
 }
 
 /**
  * Runs a command against one stream: load, decide, append under the loaded version. A version
  * conflict reloads and decides again (decide re-checks every rule against the newer state), unless
  * the client pinned a version with If-Match.
+ *
+ * Commands on one stream are queued in this process, so they do not race each other; a race with
+ * another process is still settled by the append's expected version. The state each stream was
+ * last seen in is kept (least recently used first out), and every command reads only the events
+ * appended since, whoever appended them: a cached state is never trusted without that read.
  */
 export class CommandHandler {
+  private readonly locks = new KeyedLock();
+  private readonly cache: LRUCache<string, Loaded<unknown>> | null;
+  private readonly maxAttempts: number;
+
   constructor(
     private readonly store: EventStore,
     private readonly upcasters: UpcasterRegistry,
-    /** Decisions per command before giving up on a stream that keeps changing. */
-    private readonly maxAttempts: number,
-  ) {}
-
-  async load<C, S, E extends DomainEvent>(decider: Decider<C, S, E>, streamId: string): Promise<Loaded<S>> {
-    return this.catchUp(decider, streamId, {
-      state: decider.initialState(),
-      version: 0,
-      position: 0,
-      events: [],
-    });
+    options: CommandHandlerOptions,
+  ) {
+    this.maxAttempts = options.maxAttempts;
+    const cacheSize = options.cacheSize ?? 200_000;
+    this.cache =
+      cacheSize > 0
+        ? new LRUCache({ maxSize: cacheSize, sizeCalculation: (loaded) => Math.max(1, loaded.version) })
+        : null;
   }
 
-  /** Folds the events appended after `loaded` into it: a lost race costs only the events it missed. */
+  /** The stream's current state (for reads on the write side, such as logging in). */
+  load<C, S, E extends DomainEvent>(decider: Decider<C, S, E>, streamId: string): Promise<Loaded<S>> {
+    return this.locks.run(streamId, () => this.current(decider, streamId));
+  }
+
+  private async current<C, S, E extends DomainEvent>(
+    decider: Decider<C, S, E>,
+    streamId: string,
+  ): Promise<Loaded<S>> {
+    const cached = this.cache?.get(streamId) as Loaded<S> | undefined;
+    const loaded = await this.catchUp(
+      decider,
+      streamId,
+      cached ?? { state: decider.initialState(), version: 0, position: 0, attempts: new Map() },
+    );
+    if (this.cache && loaded !== cached) this.cache.set(streamId, loaded);
+    return loaded;
+  }
+
+  /** Folds the events appended after `loaded` into a new state: only what it missed is read. */
   private async catchUp<C, S, E extends DomainEvent>(
     decider: Decider<C, S, E>,
     streamId: string,
@@ -68,26 +104,39 @@ export class CommandHandler {
     const events = recorded.map((r) => decodeEvent(this.upcasters, r));
     let state = loaded.state;
     for (const e of events) state = decider.evolve(state, { type: e.type, data: e.data } as E);
+    // Copied only when a key is added: most commands of a stream came without one, or from elsewhere.
+    let attempts = loaded.attempts;
+    for (const e of events) {
+      const key = e.metadata.idempotencyKey;
+      if (!key) continue;
+      if (attempts === loaded.attempts) attempts = new Map(attempts);
+      attempts.set(key, { version: e.streamVersion, position: e.globalPosition });
+    }
     const last = events.at(-1)!;
-    return {
-      state,
-      version: last.streamVersion,
-      position: last.globalPosition,
-      events: [...loaded.events, ...events],
-    };
+    return { state, version: last.streamVersion, position: last.globalPosition, attempts };
   }
 
-  async handle<C, S, E extends DomainEvent>(
+  handle<C, S, E extends DomainEvent>(
     decider: Decider<C, S, E>,
     streamId: string,
     command: C,
     ctx: RequestContext,
     options: HandleOptions = {},
   ): Promise<CommandOutcome> {
-    let loaded = await this.load(decider, streamId);
+    return this.locks.run(streamId, () => this.decideAndAppend(decider, streamId, command, ctx, options));
+  }
+
+  private async decideAndAppend<C, S, E extends DomainEvent>(
+    decider: Decider<C, S, E>,
+    streamId: string,
+    command: C,
+    ctx: RequestContext,
+    options: HandleOptions,
+  ): Promise<CommandOutcome> {
+    let loaded = await this.current(decider, streamId);
     for (let attempt = 1; ; attempt++) {
-      const earlier = this.earlierAttempt(loaded, streamId, ctx);
-      if (earlier) return earlier;
+      const earlier = ctx.idempotencyKey ? loaded.attempts.get(ctx.idempotencyKey) : undefined;
+      if (earlier) return { streamId, ...earlier, replayed: true };
       if (options.expectedVersion !== undefined && options.expectedVersion !== loaded.version) {
         throw new PreconditionFailed(options.expectedVersion, loaded.version);
       }
@@ -99,6 +148,7 @@ export class CommandHandler {
         this.toNewEvent(e, ctx, `${streamId}#${loaded.version + i + 1}`),
       );
       try {
+        // The next command's catch-up reads these events back: the cache never holds unread state.
         const result = await this.store.appendToStream(streamId, newEvents, loaded.version);
         return {
           streamId,
@@ -116,7 +166,7 @@ export class CommandHandler {
         if (attempt >= this.maxAttempts) throw new ConcurrencyConflict(streamId);
         // Jittered backoff spreads a burst of writers (a whole room joining at once) over time.
         await sleep(Math.random() * Math.min(2 ** attempt, 50));
-        loaded = await this.catchUp(decider, streamId, loaded);
+        loaded = await this.current(decider, streamId);
       }
     }
   }
@@ -132,17 +182,5 @@ export class CommandHandler {
       metadata: metadataOf(ctx),
       occurredAt: ctx.now,
     };
-  }
-
-  private earlierAttempt(
-    loaded: Loaded<unknown>,
-    streamId: string,
-    ctx: RequestContext,
-  ): CommandOutcome | null {
-    if (!ctx.idempotencyKey) return null;
-    const mine = loaded.events.filter((e) => e.metadata.idempotencyKey === ctx.idempotencyKey);
-    const last = mine.at(-1);
-    if (!last) return null;
-    return { streamId, version: last.streamVersion, position: last.globalPosition, replayed: true };
   }
 }

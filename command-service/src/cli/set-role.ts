@@ -24,7 +24,10 @@ try {
   const [reservation] = await store.readStream(streams.username(username), { max: 1 });
   if (!reservation) throw new Error(`no user named ${username}`);
   const { userId } = reservation.data as { userId: string };
-  const commands = new CommandHandler(store, createUpcasterRegistry(), config.COMMAND_MAX_ATTEMPTS);
+  const commands = new CommandHandler(store, createUpcasterRegistry(), {
+    maxAttempts: config.COMMAND_MAX_ATTEMPTS,
+    cacheSize: config.COMMAND_CACHE_EVENTS,
+  });
   const now = new Date();
   const outcome = await commands.handle(
     userDecider,
