@@ -1,5 +1,5 @@
 import { createUpcasterRegistry } from '@meetings/events';
-import { PostgresEventStore } from '@meetings/db';
+import { ASYNC_COMMIT, PostgresEventStore } from '@meetings/db';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { Argon2PasswordHasher } from './adapters/argon2/argon2-password-hasher.js';
@@ -43,7 +43,15 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     sessions,
     new RedisLoginThrottle(redis, config.LOGIN_MAX_FAILURES, config.LOGIN_LOCKOUT_SECONDS),
   );
-  const idempotency = new PostgresIdempotencyStore(pool, config.IDEMPOTENCY_TTL_SECONDS);
+  // A lost claim or answer is rebuilt from the stream (deterministic ids, the events' keys): no
+  // need to wait for the WAL flush, nor to hold back global-log readers meanwhile.
+  const idempotencyPool = new pg.Pool({
+    connectionString: config.DATABASE_URL,
+    max: Math.max(2, Math.ceil(config.DB_POOL_SIZE / 2)),
+    ...ASYNC_COMMIT,
+  });
+  idempotencyPool.on('error', (error) => logger.error({ err: error }, 'idle PostgreSQL connection failed'));
+  const idempotency = new PostgresIdempotencyStore(idempotencyPool, config.IDEMPOTENCY_TTL_SECONDS);
 
   const app = createApp({
     routes: [...accountRoutes(accounts, commands), ...meetingRoutes(commands)],
@@ -78,7 +86,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       clearInterval(purge);
       // Stop accepting, let in-flight commands finish, then release connections.
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await Promise.allSettled([pool.end(), redis.quit()]);
+      await Promise.allSettled([pool.end(), idempotencyPool.end(), redis.quit()]);
     },
   };
 }

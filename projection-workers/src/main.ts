@@ -1,3 +1,4 @@
+import { ASYNC_COMMIT } from '@meetings/db';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { pino } from 'pino';
@@ -14,7 +15,12 @@ try {
   process.exit(1);
 }
 const logger = pino({ level: config.LOG_LEVEL, base: { service: 'projection-workers' } });
-const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: config.DB_POOL_SIZE });
+// Read models are rebuilt from the log, so their commits need not wait for the WAL flush.
+const pool = new pg.Pool({
+  connectionString: config.DATABASE_URL,
+  max: config.DB_POOL_SIZE,
+  ...ASYNC_COMMIT,
+});
 pool.on('error', (error) => logger.error({ err: error }, 'idle PostgreSQL connection failed'));
 const redis = new Redis(config.REDIS_URL, { keyPrefix: config.REDIS_KEY_PREFIX });
 redis.on('error', (error) => logger.error({ err: error }, 'Redis connection error'));

@@ -5,6 +5,7 @@
  * (2) a read-your-writes query for its position answered (PostgreSQL read tables).
  */
 import { randomUUID } from 'node:crypto';
+import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { startProcessUnderTest, startServiceProcess } from '@meetings/command-service/testing';
 import WebSocket from 'ws';
@@ -28,6 +29,24 @@ const queries = await startProcessUnderTest({
   shared,
 });
 
+// node:http with keep-alive: fetch (undici) costs the client several times the CPU per request,
+// which on a small machine is taken from the services being measured.
+const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+
+function request(url: string, method: string, headers: Record<string, string>, body?: string) {
+  return new Promise<{ status: number; text: string }>((resolve, reject) => {
+    const req = http.request(url, { method, headers, agent }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
 /**
  * A command, as a careful client sends it: with an Idempotency-Key, retried when the connection
  * breaks (a pooled keep-alive socket can be closed by the server just as it is reused).
@@ -40,19 +59,21 @@ async function post(path: string, body?: unknown, token?: string): Promise<any> 
   };
   for (let attempt = 1; ; attempt++) {
     try {
-      const res = await fetch(`${commands.baseUrl}${path}`, {
-        method: 'POST',
+      const res = await request(
+        `${commands.baseUrl}${path}`,
+        'POST',
         headers,
-        ...(body ? { body: JSON.stringify(body) } : {}),
-      });
-      if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-      return await res.json();
+        body ? JSON.stringify(body) : undefined,
+      );
+      if (res.status >= 300) throw new HttpError(`${path}: ${res.status} ${res.text}`);
+      return JSON.parse(res.text);
     } catch (error) {
-      if (!(error instanceof TypeError) || attempt === 3) throw error;
+      if (error instanceof HttpError || attempt === 3) throw error;
       retries += 1;
     }
   }
 }
+class HttpError extends Error {}
 let retries = 0;
 
 const percentile = (xs: number[], p: number) =>
@@ -139,12 +160,12 @@ try {
             }));
           if (seen === null) missed.push(`${key} (${action})`);
           else wsLag.push(Math.max(0, seen - accepted));
-          const res = await fetch(
+          const res = await request(
             `${queries.baseUrl}/meetings/${pair.meetingId}?minPosition=${answer.position}`,
-            { headers: { authorization: `Bearer ${pair.user.token}` } },
+            'GET',
+            { authorization: `Bearer ${pair.user.token}` },
           );
-          if (!res.ok) throw new Error(`read-your-writes: ${res.status}`);
-          await res.arrayBuffer();
+          if (res.status !== 200) throw new Error(`read-your-writes: ${res.status}`);
           readLag.push(performance.now() - accepted);
         } catch (error) {
           failures.push(String(error));
@@ -157,6 +178,7 @@ try {
   await Promise.all(inFlight);
   const achieved = total / ((performance.now() - started) / 1000);
   ws.close();
+  agent.destroy();
   console.log(
     `end-to-end lag, ${total} commands at ${achieved.toFixed(0)} commands/s (target rate ${RATE}); ms`,
   );

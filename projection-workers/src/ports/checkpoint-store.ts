@@ -6,4 +6,6 @@ export interface ProjectionTarget<Tx> {
   unitOfWork<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
   loadCheckpoint(projection: string): Promise<Checkpoint | null>;
   saveCheckpoint(tx: Tx, projection: string, checkpoint: Checkpoint): Promise<void>;
+  /** Moves the checkpoint past events the projection does not read: nothing to apply with it. */
+  moveCheckpoint(projection: string, checkpoint: Checkpoint): Promise<void>;
 }

@@ -77,9 +77,13 @@ export class ProjectionRunner<Tx> {
     // An event that cannot even be decoded (unknown type, bad data) will never apply: no retries.
     for (const d of decoded.filter((d) => d.error !== null)) await this.deadLetter(d.recorded, d.error!, 1);
     const events = decoded.flatMap((d) => (d.event ? [d.event] : []));
+    if (events.length === 0) {
+      await target.moveCheckpoint(projector.name, checkpoint);
+      return;
+    }
     try {
       await target.unitOfWork(async (tx) => {
-        if (events.length > 0) await projector.apply(tx, events);
+        await projector.apply(tx, events);
         await target.saveCheckpoint(tx, projector.name, checkpoint);
       });
     } catch (error) {

@@ -2,6 +2,11 @@ import type { Checkpoint } from '@meetings/events';
 import type pg from 'pg';
 import type { ProjectionTarget } from '../../ports/checkpoint-store.js';
 
+const SAVE_CHECKPOINT = `INSERT INTO projection_checkpoints (projection, transaction_id, global_position)
+  VALUES ($1, $2, $3)
+  ON CONFLICT (projection) DO UPDATE SET transaction_id = EXCLUDED.transaction_id,
+    global_position = EXCLUDED.global_position, updated_at = now()`;
+
 /** PostgreSQL read tables: effects and checkpoint commit in one transaction, or neither does. */
 export class PostgresTarget implements ProjectionTarget<pg.ClientBase> {
   constructor(private readonly pool: pg.Pool) {}
@@ -26,12 +31,12 @@ export class PostgresTarget implements ProjectionTarget<pg.ClientBase> {
   }
 
   async saveCheckpoint(tx: pg.ClientBase, projection: string, checkpoint: Checkpoint): Promise<void> {
-    await tx.query(
-      `INSERT INTO projection_checkpoints (projection, transaction_id, global_position) VALUES ($1, $2, $3)
-       ON CONFLICT (projection) DO UPDATE SET transaction_id = EXCLUDED.transaction_id,
-         global_position = EXCLUDED.global_position, updated_at = now()`,
-      [projection, checkpoint.transactionId, checkpoint.globalPosition],
-    );
+    await tx.query(SAVE_CHECKPOINT, [projection, checkpoint.transactionId, checkpoint.globalPosition]);
+  }
+
+  /** One statement, no transaction: an idle projection moves along the log at every poll. */
+  async moveCheckpoint(projection: string, checkpoint: Checkpoint): Promise<void> {
+    await this.pool.query(SAVE_CHECKPOINT, [projection, checkpoint.transactionId, checkpoint.globalPosition]);
   }
 }
 

@@ -23,4 +23,8 @@ export class RedisTarget implements ProjectionTarget<Redis> {
   async saveCheckpoint(tx: Redis, projection: string, checkpoint: Checkpoint): Promise<void> {
     await tx.set(`projection-checkpoint:${projection}`, formatCheckpoint(checkpoint));
   }
+
+  moveCheckpoint(projection: string, checkpoint: Checkpoint): Promise<void> {
+    return this.saveCheckpoint(this.redis, projection, checkpoint);
+  }
 }
