@@ -41,7 +41,10 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   const meetings = new MeetingsReader(pool);
   const rooms = new RoomCache(redis);
   const hub = new RoomHub(subscriber, config.REDIS_KEY_PREFIX, logger);
-  const readYourWrites = new ReadYourWrites(new ProjectionCheckpoints(pool, redis), {
+  // The read-your-writes poller's own connection: waiting reads must not queue it behind them.
+  const pollerPool = new pg.Pool({ connectionString: config.DATABASE_URL, max: 1 });
+  pollerPool.on('error', (error) => logger.error({ err: error }, 'idle PostgreSQL connection failed'));
+  const readYourWrites = new ReadYourWrites(new ProjectionCheckpoints(pollerPool, redis), {
     timeoutMs: config.READ_YOUR_WRITES_TIMEOUT_MS,
   });
 
@@ -79,7 +82,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       await sockets.close();
       server.closeIdleConnections();
       await httpClosed;
-      await Promise.allSettled([pool.end(), redis.quit(), subscriber.quit()]);
+      await Promise.allSettled([pool.end(), pollerPool.end(), redis.quit(), subscriber.quit()]);
     },
   };
 }

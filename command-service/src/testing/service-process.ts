@@ -29,6 +29,8 @@ export interface ProcessSpec {
   env?: Record<string, string>;
   /** Run against this database and Redis prefix (owned by the caller) instead of fresh ones. */
   shared?: { db: TestDatabase; redisPrefix: string };
+  /** false: after the ready line, discard the output unparsed (a bench's client must stay light). */
+  keepLogs?: boolean;
 }
 
 const running = new Set<ChildProcess>();
@@ -82,13 +84,18 @@ export async function startProcessUnderTest(spec: ProcessSpec): Promise<ServiceU
         () => reject(new Error(`${spec.readyMessage}: not within 30 s: ${stderr}`)),
         30_000,
       );
-      createInterface({ input: child.stdout }).on('line', (line) => {
+      const lines = createInterface({ input: child.stdout });
+      lines.on('line', (line) => {
         try {
           const entry = JSON.parse(line) as Record<string, unknown>;
           logs.push(entry);
           if (entry.msg === spec.readyMessage) {
             clearTimeout(timer);
             resolve((entry.port as number | undefined) ?? 0); // a worker listens on no port
+            if (spec.keepLogs === false) {
+              lines.close();
+              child.stdout.resume();
+            }
           }
         } catch {
           logs.push({ raw: line });
@@ -123,8 +130,12 @@ export async function startProcessUnderTest(spec: ProcessSpec): Promise<ServiceU
 const MAIN = fileURLToPath(new URL('../main.ts', import.meta.url));
 
 /** The command service under test. */
-export function startServiceProcess(env: Record<string, string> = {}): Promise<ServiceUnderTest> {
+export function startServiceProcess(
+  env: Record<string, string> = {},
+  options: Pick<ProcessSpec, 'keepLogs'> = {},
+): Promise<ServiceUnderTest> {
   return startProcessUnderTest({
+    ...options,
     main: MAIN,
     readyMessage: 'command-service listening',
     // Cheap hashing keeps registration fast in tests; production uses the OWASP defaults.

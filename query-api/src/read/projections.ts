@@ -28,14 +28,16 @@ export class ProjectionCheckpoints {
     private readonly redis: Redis,
   ) {}
 
-  /** The log point of the event at `position`; null when there is none. */
-  async eventAt(position: number): Promise<LogPoint | null> {
-    const { rows } = await this.db.query<{ tx: string }>(
-      'SELECT transaction_id::text AS tx FROM es_events WHERE global_position = $1',
-      [position],
+  /** The log points of the events at `positions`; a position no event has is absent. */
+  async eventsAt(positions: readonly number[]): Promise<Map<number, LogPoint>> {
+    const { rows } = await this.db.query<{ pos: string; tx: string }>(
+      `SELECT global_position::text AS pos, transaction_id::text AS tx
+       FROM es_events WHERE global_position = ANY($1::bigint[])`,
+      [positions],
     );
-    const row = rows[0];
-    return row ? { transactionId: BigInt(row.tx), globalPosition: BigInt(position) } : null;
+    return new Map(
+      rows.map((r) => [Number(r.pos), { transactionId: BigInt(r.tx), globalPosition: BigInt(r.pos) }]),
+    );
   }
 
   /** The checkpoints of `names`; a projection that never checkpointed is absent. */

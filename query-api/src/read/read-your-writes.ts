@@ -8,7 +8,8 @@ export interface ReadYourWritesOptions {
 }
 
 interface Waiter {
-  target: LogPoint;
+  /** Looked up by the poller with the other new waiters' positions. */
+  target: LogPoint | null;
   position: number;
   projections: readonly ProjectionName[];
   deadline: number;
@@ -21,8 +22,9 @@ interface Waiter {
  * Read-your-writes: a client passes the `position` a command answered as `minPosition`, and the
  * query waits until every projection it reads has applied that event — its checkpoint at or past
  * (transaction id, position) of the event, the order projections read the log in.
- * One poller serves all waiting requests: a burst of them costs one checkpoint read per interval,
- * not one per request.
+ * One poller serves all waiting requests: a burst of them costs one lookup of the new positions
+ * and one checkpoint read per interval, not one of each per request. Give it a connection of its
+ * own, so that a burst of reads queueing for connections cannot hold it up.
  */
 export class ReadYourWrites {
   private readonly pollIntervalMs: number;
@@ -46,13 +48,9 @@ export class ReadYourWrites {
     projections: readonly ProjectionName[],
     signal?: AbortSignal,
   ): Promise<void> {
-    const target = await this.checkpoints.eventAt(position);
-    if (!target) {
-      throw problems.validation([{ path: 'query.minPosition', message: `no event at position ${position}` }]);
-    }
     const deadline = Date.now() + this.options.timeoutMs;
     await new Promise<void>((resolve, reject) => {
-      this.waiters.add({ target, position, projections, deadline, signal, resolve, reject });
+      this.waiters.add({ target: null, position, projections, deadline, signal, resolve, reject });
       void this.poll();
     });
   }
@@ -61,21 +59,40 @@ export class ReadYourWrites {
     if (this.polling) return;
     this.polling = true;
     try {
+      // Let the requests that arrived together join the first lookup.
+      await new Promise((r) => setImmediate(r));
       while (this.waiters.size > 0) {
-        const names = [...new Set([...this.waiters].flatMap((w) => w.projections))];
-        let at: Awaited<ReturnType<ProjectionCheckpoints['load']>>;
+        const waiting = [...this.waiters];
+        const names = [...new Set(waiting.flatMap((w) => w.projections))];
+        const unknown = [...new Set(waiting.filter((w) => !w.target).map((w) => w.position))];
+        let at: Map<ProjectionName, LogPoint>;
+        let events: Map<number, LogPoint>;
         try {
-          at = await this.checkpoints.load(names);
+          [events, at] = await Promise.all([
+            unknown.length ? this.checkpoints.eventsAt(unknown) : new Map<number, LogPoint>(),
+            this.checkpoints.load(names),
+          ]);
         } catch (error) {
-          for (const w of this.waiters) w.reject(error);
-          this.waiters.clear();
-          return;
+          for (const w of waiting) w.reject(error);
+          for (const w of waiting) this.waiters.delete(w);
+          continue;
         }
         const now = Date.now();
-        for (const w of this.waiters) {
+        for (const w of waiting) {
+          w.target ??= events.get(w.position) ?? null;
+          if (!w.target) {
+            w.reject(
+              problems.validation([
+                { path: 'query.minPosition', message: `no event at position ${w.position}` },
+              ]),
+            );
+            this.waiters.delete(w);
+            continue;
+          }
+          const target = w.target;
           const behind = w.projections.filter((name) => {
             const checkpoint = at.get(name);
-            return !checkpoint || !atOrAfter(checkpoint, w.target);
+            return !checkpoint || !atOrAfter(checkpoint, target);
           });
           if (behind.length === 0) w.resolve();
           else if (w.signal?.aborted) w.reject(new Error('request aborted'));
