@@ -43,7 +43,7 @@ test('a position no event has is refused while the others wait on', async () => 
     ryw.waitFor(7, ['meetings']),
   ]);
   assert.equal(missing.status, 'rejected');
-  const reason = (missing).reason as { status: number };
+  const reason = missing.reason as { status: number };
   assert.equal(reason.status, 400);
   assert.match(JSON.stringify(reason), /no event at position 1000/);
   assert.equal(present.status, 'fulfilled');
