@@ -1,4 +1,4 @@
-import type { Checkpoint, EventStore } from '@meetings/events';
+import type { Checkpoint, EventStore, ReadAllResult } from '@meetings/events';
 import type { Logger } from 'pino';
 import type { EventBatch, EventSource, EventSourceOptions } from '../../ports/event-source.js';
 import { sleep } from '../../runner/sleep.js';
@@ -6,7 +6,9 @@ import { sleep } from '../../runner/sleep.js';
 /**
  * The local profile's source: pages of the event store's global log, which never hands out a
  * position an earlier transaction could still fill. Polls when caught up; a failed read (a
- * restarting database) is retried with backoff instead of ending the projection.
+ * restarting database) is retried with backoff instead of ending the projection. While a full page
+ * is being applied the next one is already read, so a catching-up projection does not wait for the
+ * log between batches.
  */
 export class EventStoreSource implements EventSource {
   constructor(
@@ -18,28 +20,42 @@ export class EventStoreSource implements EventSource {
   async *batches(from: Checkpoint, options: EventSourceOptions): AsyncIterable<EventBatch> {
     let checkpoint = from;
     let failures = 0;
-    while (!options.signal.aborted) {
-      let page;
-      try {
-        page = await this.store.readAll({
-          fromPosition: checkpoint,
-          max: options.batchSize,
-          ...(options.filter ? { filter: options.filter } : {}),
-        });
-        failures = 0;
-      } catch (error) {
-        failures += 1;
-        this.logger.warn({ err: error, failures }, 'reading the event log failed; retrying');
-        await sleep(Math.min(100 * 2 ** failures, 5000), options.signal);
-        continue;
+    let ahead: Promise<ReadAllResult> | null = null;
+    try {
+      while (!options.signal.aborted) {
+        let page: ReadAllResult;
+        try {
+          page = await (ahead ?? this.read(checkpoint, options));
+          failures = 0;
+        } catch (error) {
+          failures += 1;
+          this.logger.warn({ err: error, failures }, 'reading the event log failed; retrying');
+          await sleep(Math.min(100 * 2 ** failures, 5000), options.signal);
+          continue;
+        } finally {
+          ahead = null;
+        }
+        const moved =
+          page.checkpoint.transactionId !== checkpoint.transactionId ||
+          page.checkpoint.globalPosition !== checkpoint.globalPosition;
+        checkpoint = page.checkpoint;
+        const full = page.events.length >= options.batchSize;
+        if (full) ahead = this.read(checkpoint, options);
+        // An empty page that moved the checkpoint skipped filtered-out events: worth remembering too.
+        if (page.events.length > 0 || moved) yield { events: page.events, checkpoint };
+        if (!full) await sleep(this.pollIntervalMs, options.signal);
       }
-      const moved =
-        page.checkpoint.transactionId !== checkpoint.transactionId ||
-        page.checkpoint.globalPosition !== checkpoint.globalPosition;
-      // An empty page that moved the checkpoint skipped filtered-out events: worth remembering too.
-      if (page.events.length > 0 || moved) yield { events: page.events, checkpoint: page.checkpoint };
-      checkpoint = page.checkpoint;
-      if (page.events.length < options.batchSize) await sleep(this.pollIntervalMs, options.signal);
+    } finally {
+      // Abandoned (stopped, or the projection failed): a read still under way is of no use.
+      ahead?.catch(() => undefined);
     }
+  }
+
+  private read(from: Checkpoint, options: EventSourceOptions): Promise<ReadAllResult> {
+    return this.store.readAll({
+      fromPosition: from,
+      max: options.batchSize,
+      ...(options.filter ? { filter: options.filter } : {}),
+    });
   }
 }
