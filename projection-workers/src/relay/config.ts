@@ -1,0 +1,28 @@
+import { ConfigError, parseConfig } from '@meetings/events';
+import { z } from 'zod';
+
+const PositiveInt = z.coerce.number().int().positive();
+
+/** Every setting of the Kafka relay, read from the environment once at start. */
+export const RelayConfigSchema = z.object({
+  DATABASE_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/meetings'),
+  /** Comma-separated host:port list; the relay only runs with Kafka configured. */
+  KAFKA_BROKERS: z
+    .string()
+    .min(1)
+    .transform((s) => s.split(',').map((b) => b.trim()))
+    .pipe(z.array(z.string().regex(/^[^\s:]+:\d+$/, 'host:port')).min(1)),
+  KAFKA_CLIENT_ID: z.string().min(1).default('meetings-relay'),
+  KAFKA_TOPIC_PARTITIONS: PositiveInt.default(6),
+  RELAY_BATCH_SIZE: PositiveInt.default(500),
+  RELAY_POLL_INTERVAL_MS: PositiveInt.default(20),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type RelayConfig = z.infer<typeof RelayConfigSchema>;
+
+export { ConfigError };
+
+export function loadRelayConfig(env: NodeJS.ProcessEnv = process.env): RelayConfig {
+  return parseConfig(RelayConfigSchema, env);
+}

@@ -1,0 +1,60 @@
+import { privateCategories } from '@meetings/events';
+import type { Checkpoint } from '@meetings/events';
+import type { Logger } from 'pino';
+import type { EventSource } from '../ports/event-source.js';
+import type { EventPublisher, LeaderLock } from './ports.js';
+
+/** Where the relay has published up to: saved only after the broker acknowledged. */
+export interface RelayCheckpoints {
+  loadCheckpoint(name: string): Promise<Checkpoint | null>;
+  moveCheckpoint(name: string, checkpoint: Checkpoint): Promise<void>;
+}
+
+export interface EventRelayOptions {
+  source: EventSource;
+  publisher: EventPublisher;
+  checkpoints: RelayCheckpoints;
+  lock: LeaderLock;
+  logger: Logger;
+  batchSize: number;
+  /** The checkpoint's name (one relay per event store). */
+  name?: string;
+}
+
+/**
+ * Ships the global log to Kafka: tails it from its own checkpoint, publishes each batch, and moves
+ * the checkpoint only once the broker has acknowledged the batch. A crash in between publishes the
+ * batch again (projectors absorb the duplicates); nothing is ever skipped. Only the holder of the
+ * lock relays, so two relays never interleave their batches.
+ */
+export class EventRelay {
+  private readonly name: string;
+
+  constructor(private readonly options: EventRelayOptions) {
+    this.name = options.name ?? 'kafka-relay';
+  }
+
+  async run(signal: AbortSignal): Promise<void> {
+    const { source, publisher, checkpoints, lock, logger, batchSize } = this.options;
+    logger.info('relay waiting for the lock');
+    const held = await lock.acquire(signal);
+    const stop = AbortSignal.any([signal, held.lost]);
+    try {
+      const from = (await checkpoints.loadCheckpoint(this.name)) ?? { transactionId: 0, globalPosition: 0 };
+      logger.info({ checkpoint: from }, 'relay active');
+      const batches = source.batches(from, {
+        filter: { excludeCategories: privateCategories },
+        batchSize,
+        signal: stop,
+      });
+      for await (const batch of batches) {
+        if (held.lost.aborted) throw new Error('lost the relay lock');
+        if (batch.events.length > 0) await publisher.publish(batch.events);
+        await checkpoints.moveCheckpoint(this.name, batch.checkpoint);
+      }
+      if (held.lost.aborted && !signal.aborted) throw new Error('lost the relay lock');
+    } finally {
+      await held.release();
+    }
+  }
+}

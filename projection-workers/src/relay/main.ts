@@ -1,0 +1,63 @@
+import { ASYNC_COMMIT, PostgresEventStore } from '@meetings/db';
+import { Kafka, logLevel } from 'kafkajs';
+import pg from 'pg';
+import { pino } from 'pino';
+import { EventStoreSource } from '../adapters/postgres/event-store-source.js';
+import { PostgresLeaderLock } from '../adapters/postgres/postgres-leader-lock.js';
+import { PostgresTarget } from '../adapters/postgres/postgres-target.js';
+import { KafkaPublisher } from '../adapters/kafka/kafka-publisher.js';
+import { KafkaTopicAdmin } from '../adapters/kafka/kafka-topic-admin.js';
+import { ConfigError, loadRelayConfig } from './config.js';
+import type { RelayConfig } from './config.js';
+import { EventRelay } from './event-relay.js';
+import { topicLayout } from './topics.js';
+
+let config: RelayConfig;
+try {
+  config = loadRelayConfig();
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  console.error(`kafka-relay: ${error.message}`);
+  process.exit(1);
+}
+process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
+const logger = pino({ level: config.LOG_LEVEL, base: { service: 'kafka-relay' } });
+// A lost checkpoint only republishes what Kafka already has, which consumers absorb.
+const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: 3, ...ASYNC_COMMIT });
+pool.on('error', (error) => logger.error({ err: error }, 'idle PostgreSQL connection failed'));
+const kafka = new Kafka({
+  clientId: config.KAFKA_CLIENT_ID,
+  brokers: config.KAFKA_BROKERS,
+  logLevel: logLevel.ERROR,
+});
+
+await new KafkaTopicAdmin(kafka).ensureTopics(topicLayout(config.KAFKA_TOPIC_PARTITIONS));
+const publisher = new KafkaPublisher(kafka);
+await publisher.connect();
+const relay = new EventRelay({
+  source: new EventStoreSource(new PostgresEventStore(pool), logger, config.RELAY_POLL_INTERVAL_MS),
+  publisher,
+  checkpoints: new PostgresTarget(pool),
+  lock: new PostgresLeaderLock(config.DATABASE_URL, 'meetings:kafka-relay'),
+  logger,
+  batchSize: config.RELAY_BATCH_SIZE,
+});
+
+const controller = new AbortController();
+for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => controller.abort());
+logger.info({ brokers: config.KAFKA_BROKERS }, 'kafka-relay running');
+let exitCode = 0;
+// A relay that fails (the broker or the database went away) starts over from its checkpoint.
+while (!controller.signal.aborted) {
+  try {
+    await relay.run(controller.signal);
+  } catch (error) {
+    if (controller.signal.aborted) break;
+    logger.error({ err: error }, 'relay failed; restarting from its checkpoint');
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+await publisher.disconnect().catch(() => (exitCode = 1));
+await pool.end();
+logger.info('kafka-relay stopped');
+process.exit(exitCode);
