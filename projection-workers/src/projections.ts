@@ -8,6 +8,8 @@ import { PostgresDeadLetterStore } from './adapters/postgres/postgres-dead-lette
 import { PostgresTarget } from './adapters/postgres/postgres-target.js';
 import { RedisTarget } from './adapters/redis/redis-target.js';
 import type { ProjectionTarget } from './ports/checkpoint-store.js';
+import type { DeadLetterStore } from './ports/dead-letter-store.js';
+import type { EventSource } from './ports/event-source.js';
 import { postgresProjectors } from './projectors/postgres/index.js';
 import type { Projector } from './projectors/projector.js';
 import { RoomCacheProjector } from './projectors/redis/room-cache-projector.js';
@@ -49,20 +51,27 @@ export function createProjections(deps: ProjectionDeps): Projection[] {
   ];
 }
 
+/** Where the runners read from and record dead letters: by default the PostgreSQL log and table. */
+export interface RunnerSources {
+  sourceFor(projection: string): EventSource;
+  deadLettersFor(projection: string): DeadLetterStore;
+}
+
 export function createRunners(
   deps: ProjectionDeps,
   projections: readonly Projection[],
+  sources?: RunnerSources,
 ): ProjectionRunner<unknown>[] {
-  const source = new EventStoreSource(new PostgresEventStore(deps.pool), deps.logger, deps.pollIntervalMs);
-  const deadLetters = new PostgresDeadLetterStore(deps.pool);
+  const log = new EventStoreSource(new PostgresEventStore(deps.pool), deps.logger, deps.pollIntervalMs);
+  const table = new PostgresDeadLetterStore(deps.pool);
   const upcasters = createUpcasterRegistry();
   return projections.map(
     ({ projector, target }) =>
       new ProjectionRunner({
         projector,
         target,
-        source,
-        deadLetters,
+        source: sources?.sourceFor(projector.name) ?? log,
+        deadLetters: sources?.deadLettersFor(projector.name) ?? table,
         upcasters,
         logger: deps.logger,
         batchSize: deps.batchSize,

@@ -50,7 +50,7 @@ export class EventRelay {
       for await (const batch of batches) {
         if (held.lost.aborted) throw new Error('lost the relay lock');
         if (batch.events.length > 0) await publisher.publish(batch.events);
-        await checkpoints.moveCheckpoint(this.name, batch.checkpoint);
+        if (batch.checkpoint) await checkpoints.moveCheckpoint(this.name, batch.checkpoint);
       }
       if (held.lost.aborted && !signal.aborted) throw new Error('lost the relay lock');
     } finally {

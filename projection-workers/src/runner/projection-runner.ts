@@ -66,41 +66,41 @@ export class ProjectionRunner<Tx> {
     });
     for await (const batch of batches) {
       await this.applyBatch(batch.events, batch.checkpoint);
-      this.checkpoint = batch.checkpoint;
+      if (batch.checkpoint) this.checkpoint = batch.checkpoint;
     }
     this.log.info({ checkpoint: this.checkpoint }, 'projection stopped');
   }
 
-  private async applyBatch(recorded: readonly EventEnvelope[], checkpoint: Checkpoint): Promise<void> {
+  private async applyBatch(recorded: readonly EventEnvelope[], checkpoint: Checkpoint | null): Promise<void> {
     const { projector, target } = this.options;
     const decoded = recorded.map((r) => this.decode(r));
     // An event that cannot even be decoded (unknown type, bad data) will never apply: no retries.
     for (const d of decoded.filter((d) => d.error !== null)) await this.deadLetter(d.recorded, d.error!, 1);
     const events = decoded.flatMap((d) => (d.event ? [d.event] : []));
     if (events.length === 0) {
-      await target.moveCheckpoint(projector.name, checkpoint);
+      if (checkpoint) await target.moveCheckpoint(projector.name, checkpoint);
       return;
     }
     try {
       await target.unitOfWork(async (tx) => {
         await projector.apply(tx, events);
-        await target.saveCheckpoint(tx, projector.name, checkpoint);
+        if (checkpoint) await target.saveCheckpoint(tx, projector.name, checkpoint);
       });
     } catch (error) {
       this.log.warn({ err: error, events: events.length }, 'batch failed; applying its events one by one');
-      for (const event of events) await this.applyAlone(event);
-      await target.unitOfWork((tx) => target.saveCheckpoint(tx, projector.name, checkpoint));
+      for (const event of events) await this.applyAlone(event, checkpoint !== null);
+      if (checkpoint) await target.unitOfWork((tx) => target.saveCheckpoint(tx, projector.name, checkpoint));
     }
   }
 
-  private async applyAlone(event: DecodedEvent): Promise<void> {
+  private async applyAlone(event: DecodedEvent, checkpointed: boolean): Promise<void> {
     const { projector, target } = this.options;
     let lastError: unknown;
     for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
       try {
         await target.unitOfWork(async (tx) => {
           await projector.apply(tx, [event]);
-          await target.saveCheckpoint(tx, projector.name, event.checkpoint);
+          if (checkpointed) await target.saveCheckpoint(tx, projector.name, event.checkpoint);
         });
         return;
       } catch (error) {
