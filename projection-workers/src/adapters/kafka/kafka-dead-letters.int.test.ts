@@ -66,7 +66,7 @@ test('on the librdkafka mock broker: poison messages go to the DLQ topic with th
     topic,
     messages: [
       toMessage(scheduled),
-      toMessage(invalid as EventEnvelope),
+      toMessage(invalid),
       { key: stream, value: 'not an event', headers: { type: 'MeetingUpdated' } },
       toMessage(started),
     ],
