@@ -6,7 +6,6 @@ import { createTestDatabase } from '@meetings/db/testing';
 import type { TestDatabase } from '@meetings/db/testing';
 import { DEFAULT_SETTINGS } from '@meetings/command-service/domain';
 import { streams } from '@meetings/events';
-import type { EventEnvelope } from '@meetings/events';
 import { Kafka, logLevel } from 'kafkajs';
 import { Redis } from 'ioredis';
 import pg from 'pg';
