@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm start` (after `prestart` installed packages, checked PostgreSQL/Redis and built): the local
-// profile. Migrates the database (creating it if needed), then runs every service of the project
+// profile, or with KAFKA_BROKERS set the Kafka path (relay, Kafka-driven projections). Migrates the database (creating it if needed), then runs every service of the project
 // side by side. SIGTERM/SIGINT are passed on so each finishes its work in hand and closes its
 // connections; if one service dies, the others are stopped too and the exit code says so.
 import { spawn, spawnSync } from 'node:child_process';
@@ -13,9 +13,14 @@ const env = {
   ...process.env,
   DATABASE_URL: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/meetings',
 };
-const services = ['command-service', 'projection-workers', 'query-api'].filter((name) =>
-  existsSync(join(root, name, 'dist/main.js')),
-);
+// With KAFKA_BROKERS set, the relay ships the log to Kafka and the projections read it from there.
+const entries = {
+  'command-service': 'command-service/dist/main.js',
+  ...(process.env.KAFKA_BROKERS ? { 'kafka-relay': 'projection-workers/dist/relay/main.js' } : {}),
+  'projection-workers': 'projection-workers/dist/main.js',
+  'query-api': 'query-api/dist/main.js',
+};
+const services = Object.keys(entries).filter((name) => existsSync(join(root, entries[name])));
 
 const migrated = spawnSync(process.execPath, [join(root, 'db/dist/cli/migrate.js'), 'latest'], {
   env,
@@ -26,7 +31,7 @@ if (migrated.status !== 0) process.exit(migrated.status ?? 1);
 let stopping = false;
 let exitCode = 0;
 const children = services.map((name) => {
-  const child = spawn(process.execPath, [join(root, name, 'dist/main.js')], { env, stdio: 'inherit' });
+  const child = spawn(process.execPath, [join(root, entries[name])], { env, stdio: 'inherit' });
   child.on('exit', (code, signal) => {
     if (!stopping) {
       console.error(`[start] ${name} exited (${signal ?? code}); stopping the others`);

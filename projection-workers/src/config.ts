@@ -1,5 +1,6 @@
 import { ConfigError, parseConfig } from '@meetings/events';
 import { z } from 'zod';
+import { KafkaBrokers } from './adapters/kafka/brokers-setting.js';
 
 const PositiveInt = z.coerce.number().int().positive();
 
@@ -14,6 +15,11 @@ export const ConfigSchema = z.object({
   PROJECTION_POLL_INTERVAL_MS: PositiveInt.default(20),
   PROJECTION_MAX_ATTEMPTS: PositiveInt.default(3),
   NOTIFY_MAX_AGE_SECONDS: PositiveInt.default(600),
+  /** Set: the projections read Kafka (the full profile) instead of the event store's log. */
+  KAFKA_BROKERS: KafkaBrokers.optional(),
+  KAFKA_CLIENT_ID: z.string().min(1).default('meetings-projections'),
+  /** Each projection's consumer group is this prefix and its name. */
+  KAFKA_GROUP_PREFIX: z.string().min(1).default('meetings.projection.'),
   /** Comma-separated projection names to run, or "all". */
   PROJECTIONS: z.string().min(1).default('all'),
 });

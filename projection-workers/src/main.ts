@@ -1,9 +1,14 @@
 import { ASYNC_COMMIT } from '@meetings/db';
+import { Kafka, logLevel } from 'kafkajs';
+import type { Producer } from 'kafkajs';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { pino } from 'pino';
 import { ConfigError, loadConfig } from './config.js';
+import { kafkaRunnerSources } from './adapters/kafka/kafka-runner-sources.js';
+import { PostgresDeadLetterStore } from './adapters/postgres/postgres-dead-letter-store.js';
 import { createProjections, createRunners } from './projections.js';
+import type { RunnerSources } from './projections.js';
 import { ProjectionWorker } from './runner/projection-worker.js';
 
 let config;
@@ -38,16 +43,42 @@ const deps = {
 const wanted =
   config.PROJECTIONS === 'all' ? null : new Set(config.PROJECTIONS.split(',').map((s) => s.trim()));
 const projections = createProjections(deps).filter((p) => !wanted || wanted.has(p.projector.name));
-const worker = new ProjectionWorker(createRunners(deps, projections), logger);
+// The full profile: every projection consumes the Kafka topics the relay fills.
+let dlqProducer: Producer | null = null;
+let sources: RunnerSources | undefined;
+if (config.KAFKA_BROKERS) {
+  process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
+  const kafka = new Kafka({
+    clientId: config.KAFKA_CLIENT_ID,
+    brokers: config.KAFKA_BROKERS,
+    logLevel: logLevel.ERROR,
+  });
+  dlqProducer = kafka.producer();
+  await dlqProducer.connect();
+  sources = kafkaRunnerSources({
+    kafka,
+    producer: dlqProducer,
+    table: new PostgresDeadLetterStore(pool),
+    logger,
+    groupPrefix: config.KAFKA_GROUP_PREFIX,
+  });
+}
+const worker = new ProjectionWorker(createRunners(deps, projections, sources), logger);
 worker.start();
-logger.info({ projections: projections.map((p) => p.projector.name) }, 'projection-workers running');
+logger.info(
+  {
+    projections: projections.map((p) => p.projector.name),
+    source: config.KAFKA_BROKERS ? 'kafka' : 'event store',
+  },
+  'projection-workers running',
+);
 
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.once(signal, () => {
     logger.info({ signal }, 'shutting down: finishing batches');
     worker
       .stop()
-      .then(() => Promise.allSettled([pool.end(), redis.quit()]))
+      .then(() => Promise.allSettled([pool.end(), redis.quit(), dlqProducer?.disconnect()]))
       .then(
         () => process.exit(0),
         (error: unknown) => {

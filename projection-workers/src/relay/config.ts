@@ -1,5 +1,6 @@
 import { ConfigError, parseConfig } from '@meetings/events';
 import { z } from 'zod';
+import { KafkaBrokers } from '../adapters/kafka/brokers-setting.js';
 
 const PositiveInt = z.coerce.number().int().positive();
 
@@ -7,11 +8,7 @@ const PositiveInt = z.coerce.number().int().positive();
 export const RelayConfigSchema = z.object({
   DATABASE_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/meetings'),
   /** Comma-separated host:port list; the relay only runs with Kafka configured. */
-  KAFKA_BROKERS: z
-    .string()
-    .min(1)
-    .transform((s) => s.split(',').map((b) => b.trim()))
-    .pipe(z.array(z.string().regex(/^[^\s:]+:\d+$/, 'host:port')).min(1)),
+  KAFKA_BROKERS: KafkaBrokers,
   KAFKA_CLIENT_ID: z.string().min(1).default('meetings-relay'),
   KAFKA_TOPIC_PARTITIONS: PositiveInt.default(6),
   RELAY_BATCH_SIZE: PositiveInt.default(500),
