@@ -20,6 +20,11 @@ export const ConfigSchema = z.object({
   KAFKA_CLIENT_ID: z.string().min(1).default('meetings-projections'),
   /** Each projection's consumer group is this prefix and its name. */
   KAFKA_GROUP_PREFIX: z.string().min(1).default('meetings.projection.'),
+  /** A consumer that stops heartbeating this long loses its partitions to the rest of its group. */
+  KAFKA_SESSION_TIMEOUT_MS: PositiveInt.default(30_000),
+  KAFKA_HEARTBEAT_INTERVAL_MS: PositiveInt.default(3_000),
+  /** Longest a fetch waits for new messages: the floor of the lag when the topics are quiet. */
+  KAFKA_MAX_WAIT_MS: PositiveInt.default(100),
   /** Comma-separated projection names to run, or "all". */
   PROJECTIONS: z.string().min(1).default('all'),
 });

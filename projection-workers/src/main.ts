@@ -4,6 +4,7 @@ import type { Producer } from 'kafkajs';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { pino } from 'pino';
+import { kafkaLogCreator } from './adapters/kafka/kafka-log.js';
 import { ConfigError, loadConfig } from './config.js';
 import { kafkaRunnerSources } from './adapters/kafka/kafka-runner-sources.js';
 import { PostgresDeadLetterStore } from './adapters/postgres/postgres-dead-letter-store.js';
@@ -51,7 +52,8 @@ if (config.KAFKA_BROKERS) {
   const kafka = new Kafka({
     clientId: config.KAFKA_CLIENT_ID,
     brokers: config.KAFKA_BROKERS,
-    logLevel: logLevel.ERROR,
+    logLevel: logLevel.INFO,
+    logCreator: kafkaLogCreator(logger),
   });
   dlqProducer = kafka.producer();
   await dlqProducer.connect();
@@ -61,6 +63,11 @@ if (config.KAFKA_BROKERS) {
     table: new PostgresDeadLetterStore(pool),
     logger,
     groupPrefix: config.KAFKA_GROUP_PREFIX,
+    consumer: {
+      sessionTimeout: config.KAFKA_SESSION_TIMEOUT_MS,
+      heartbeatInterval: config.KAFKA_HEARTBEAT_INTERVAL_MS,
+      maxWaitTimeInMs: config.KAFKA_MAX_WAIT_MS,
+    },
   });
 }
 const worker = new ProjectionWorker(createRunners(deps, projections, sources), logger);

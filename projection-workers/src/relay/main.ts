@@ -2,6 +2,7 @@ import { ASYNC_COMMIT, PostgresEventStore } from '@meetings/db';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { pino } from 'pino';
+import { kafkaLogCreator } from '../adapters/kafka/kafka-log.js';
 import { EventStoreSource } from '../adapters/postgres/event-store-source.js';
 import { PostgresLeaderLock } from '../adapters/postgres/postgres-leader-lock.js';
 import { PostgresTarget } from '../adapters/postgres/postgres-target.js';
@@ -28,7 +29,8 @@ pool.on('error', (error) => logger.error({ err: error }, 'idle PostgreSQL connec
 const kafka = new Kafka({
   clientId: config.KAFKA_CLIENT_ID,
   brokers: config.KAFKA_BROKERS,
-  logLevel: logLevel.ERROR,
+  logLevel: logLevel.INFO,
+  logCreator: kafkaLogCreator(logger),
 });
 
 await new KafkaTopicAdmin(kafka).ensureTopics(topicLayout(config.KAFKA_TOPIC_PARTITIONS));
