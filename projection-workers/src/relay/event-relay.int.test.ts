@@ -14,6 +14,7 @@ import { PostgresLeaderLock } from '../adapters/postgres/postgres-leader-lock.js
 import { PostgresTarget } from '../adapters/postgres/postgres-target.js';
 import { kafkaTestConfig, startKafkaMockBroker } from '../testing/kafka-mock-broker.js';
 import type { KafkaMockBroker } from '../testing/kafka-mock-broker.js';
+import { MockTopicAdmin } from '../testing/mock-topic-admin.js';
 import { runScenario } from '../testing/scenario.js';
 import { EventRelay } from './event-relay.js';
 import type { EventPublisher } from './ports.js';
@@ -29,7 +30,7 @@ let kafka: Kafka;
 before(async () => {
   [db, broker] = await Promise.all([createTestDatabase(), startKafkaMockBroker()]);
   pool = new pg.Pool({ connectionString: db.url, max: 6, ...ASYNC_COMMIT });
-  for (const topic of topicLayout(4)) await broker.createTopic(topic.name, topic.partitions);
+  await new MockTopicAdmin(broker).ensureTopics(topicLayout(4));
   kafka = new Kafka({ clientId: 'relay-test', brokers: broker.brokers, logLevel: logLevel.NOTHING });
 });
 after(async () => {

@@ -12,6 +12,7 @@ import pg from 'pg';
 import { fromMessage } from '../adapters/kafka/event-message.js';
 import { kafkaTestConfig, startKafkaMockBroker } from '../testing/kafka-mock-broker.js';
 import type { KafkaMockBroker } from '../testing/kafka-mock-broker.js';
+import { MockTopicAdmin } from '../testing/mock-topic-admin.js';
 import { runScenario } from '../testing/scenario.js';
 import { PUBLIC_CATEGORIES, topicLayout, topicOf } from './topics.js';
 
@@ -26,7 +27,7 @@ before(async () => {
   [db, broker] = await Promise.all([createTestDatabase(), startKafkaMockBroker()]);
   pool = new pg.Pool({ connectionString: db.url, max: 8 });
   pool.on('error', () => undefined);
-  for (const topic of topicLayout(4)) await broker.createTopic(topic.name, topic.partitions);
+  await new MockTopicAdmin(broker).ensureTopics(topicLayout(4));
 });
 after(async () => {
   for (const r of relays) if (r.exitCode === null && r.signalCode === null) r.kill('SIGKILL');

@@ -15,6 +15,7 @@ import { PostgresLeaderLock } from '../adapters/postgres/postgres-leader-lock.js
 import { PostgresTarget } from '../adapters/postgres/postgres-target.js';
 import { kafkaTestConfig, startKafkaMockBroker } from '../testing/kafka-mock-broker.js';
 import type { KafkaMockBroker } from '../testing/kafka-mock-broker.js';
+import { MockTopicAdmin } from '../testing/mock-topic-admin.js';
 import { runScenario } from '../testing/scenario.js';
 import { EventRelay } from './event-relay.js';
 import type { EventPublisher } from './ports.js';
@@ -32,7 +33,7 @@ let publisher: KafkaPublisher;
 before(async () => {
   [db, broker] = await Promise.all([createTestDatabase(), startKafkaMockBroker()]);
   pool = new pg.Pool({ connectionString: db.url, max: 8, ...ASYNC_COMMIT });
-  for (const topic of topicLayout(4)) await broker.createTopic(topic.name, topic.partitions);
+  await new MockTopicAdmin(broker).ensureTopics(topicLayout(4));
   kafka = new Kafka({ clientId: 'failover-test', brokers: broker.brokers, logLevel: logLevel.NOTHING });
   publisher = new KafkaPublisher(kafka);
   await publisher.connect();

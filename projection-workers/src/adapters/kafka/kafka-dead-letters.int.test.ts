@@ -17,6 +17,7 @@ import { ProjectionWorker } from '../../runner/projection-worker.js';
 import { EventFactory } from '../../testing/event-factory.js';
 import { kafkaTestConfig, startKafkaMockBroker } from '../../testing/kafka-mock-broker.js';
 import type { KafkaMockBroker } from '../../testing/kafka-mock-broker.js';
+import { MockTopicAdmin } from '../../testing/mock-topic-admin.js';
 import { header, toMessage } from './event-message.js';
 import { kafkaRunnerSources } from './kafka-runner-sources.js';
 
@@ -29,7 +30,7 @@ let broker: KafkaMockBroker;
 before(async () => {
   [db, broker] = await Promise.all([createTestDatabase(), startKafkaMockBroker()]);
   pool = new pg.Pool({ connectionString: db.url, max: 6, ...ASYNC_COMMIT });
-  for (const topic of topicLayout(2)) await broker.createTopic(topic.name, topic.partitions);
+  await new MockTopicAdmin(broker).ensureTopics(topicLayout(2));
 });
 after(async () => {
   pool.on('error', () => undefined);

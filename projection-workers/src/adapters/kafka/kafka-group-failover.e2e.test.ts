@@ -18,6 +18,7 @@ import { EventRelay } from '../../relay/event-relay.js';
 import { topicLayout } from '../../relay/topics.js';
 import { startKafkaMockBroker } from '../../testing/kafka-mock-broker.js';
 import type { KafkaMockBroker } from '../../testing/kafka-mock-broker.js';
+import { MockTopicAdmin } from '../../testing/mock-topic-admin.js';
 import { convergedReadModels, localProfileOf } from '../../testing/local-profile.js';
 import { runScenario } from '../../testing/scenario.js';
 import { KafkaPublisher } from './kafka-publisher.js';
@@ -35,7 +36,7 @@ before(async () => {
   [db, broker] = await Promise.all([createTestDatabase(), startKafkaMockBroker()]);
   pool = new pg.Pool({ connectionString: db.url, max: 8, ...ASYNC_COMMIT });
   pool.on('error', () => undefined);
-  for (const topic of topicLayout(6)) await broker.createTopic(topic.name, topic.partitions);
+  await new MockTopicAdmin(broker).ensureTopics(topicLayout(6));
 });
 after(async () => {
   for (const w of workers) if (w.exitCode === null && w.signalCode === null) w.kill('SIGKILL');

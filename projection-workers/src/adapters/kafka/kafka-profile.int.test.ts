@@ -19,6 +19,7 @@ import { topicLayout } from '../../relay/topics.js';
 import { ProjectionWorker } from '../../runner/projection-worker.js';
 import { kafkaTestConfig, startKafkaMockBroker } from '../../testing/kafka-mock-broker.js';
 import type { KafkaMockBroker } from '../../testing/kafka-mock-broker.js';
+import { MockTopicAdmin } from '../../testing/mock-topic-admin.js';
 import { convergedReadModels, localProfileOf } from '../../testing/local-profile.js';
 import { runScenario } from '../../testing/scenario.js';
 import { KafkaPublisher } from './kafka-publisher.js';
@@ -36,7 +37,7 @@ before(async () => {
   [db, broker] = await Promise.all([createTestDatabase(), startKafkaMockBroker()]);
   pool = new pg.Pool({ connectionString: db.url, max: 10, ...ASYNC_COMMIT });
   pool.on('error', () => undefined);
-  for (const topic of topicLayout(4)) await broker.createTopic(topic.name, topic.partitions);
+  await new MockTopicAdmin(broker).ensureTopics(topicLayout(4));
 });
 after(async () => {
   await pool.end();
