@@ -16,3 +16,14 @@ export function parseConfig<S extends z.ZodType>(schema: S, env: NodeJS.ProcessE
   }
   return result.data;
 }
+
+/** A service's entry point: its settings, or one line naming what is wrong and exit code 1. */
+export function loadConfigOrExit<T>(service: string, load: () => T): T {
+  try {
+    return load();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(`${service}: ${error.message}`);
+    process.exit(1);
+  }
+}

@@ -1,3 +1,4 @@
+import { loadConfigOrExit } from '@meetings/events';
 import { ASYNC_COMMIT } from '@meetings/db';
 import { Kafka, logLevel } from 'kafkajs';
 import type { Producer } from 'kafkajs';
@@ -5,21 +6,14 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { pino } from 'pino';
 import { kafkaLogCreator } from './adapters/kafka/kafka-log.js';
-import { ConfigError, loadConfig } from './config.js';
+import { loadConfig } from './config.js';
 import { kafkaRunnerSources } from './adapters/kafka/kafka-runner-sources.js';
 import { PostgresDeadLetterStore } from './adapters/postgres/postgres-dead-letter-store.js';
 import { createProjections, createRunners } from './projections.js';
 import type { RunnerSources } from './projections.js';
 import { ProjectionWorker } from './runner/projection-worker.js';
 
-let config;
-try {
-  config = loadConfig();
-} catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
-  console.error(`projection-workers: ${error.message}`);
-  process.exit(1);
-}
+const config = loadConfigOrExit('projection-workers', loadConfig);
 const logger = pino({ level: config.LOG_LEVEL, base: { service: 'projection-workers' } });
 // Read models are rebuilt from the log, so their commits need not wait for the WAL flush.
 const pool = new pg.Pool({

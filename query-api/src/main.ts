@@ -1,15 +1,9 @@
-import { ConfigError, loadConfig } from './config.js';
+import { loadConfigOrExit } from '@meetings/events';
+import { loadConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { startService } from './service.js';
 
-let config;
-try {
-  config = loadConfig();
-} catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
-  console.error(`query-api: ${error.message}`);
-  process.exit(1);
-}
+const config = loadConfigOrExit('query-api', loadConfig);
 const logger = createLogger(config.LOG_LEVEL);
 try {
   const service = await startService(config, logger);

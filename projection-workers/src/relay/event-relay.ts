@@ -1,4 +1,4 @@
-import { privateCategories } from '@meetings/events';
+import { privateCategories, START } from '@meetings/events';
 import type { Checkpoint } from '@meetings/events';
 import type { Logger } from 'pino';
 import type { EventSource } from '../ports/event-source.js';
@@ -40,7 +40,7 @@ export class EventRelay {
     const held = await lock.acquire(signal);
     const stop = AbortSignal.any([signal, held.lost]);
     try {
-      const from = (await checkpoints.loadCheckpoint(this.name)) ?? { transactionId: 0, globalPosition: 0 };
+      const from = (await checkpoints.loadCheckpoint(this.name)) ?? START;
       logger.info({ checkpoint: from }, 'relay active');
       const batches = source.batches(from, {
         filter: { excludeCategories: privateCategories },

@@ -1,3 +1,4 @@
+import { loadConfigOrExit } from '@meetings/events';
 import { ASYNC_COMMIT, PostgresEventStore } from '@meetings/db';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
@@ -8,19 +9,11 @@ import { PostgresLeaderLock } from '../adapters/postgres/postgres-leader-lock.js
 import { PostgresTarget } from '../adapters/postgres/postgres-target.js';
 import { KafkaPublisher } from '../adapters/kafka/kafka-publisher.js';
 import { KafkaTopicAdmin } from '../adapters/kafka/kafka-topic-admin.js';
-import { ConfigError, loadRelayConfig } from './config.js';
-import type { RelayConfig } from './config.js';
+import { loadRelayConfig } from './config.js';
 import { EventRelay } from './event-relay.js';
 import { topicLayout } from './topics.js';
 
-let config: RelayConfig;
-try {
-  config = loadRelayConfig();
-} catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
-  console.error(`kafka-relay: ${error.message}`);
-  process.exit(1);
-}
+const config = loadConfigOrExit('kafka-relay', loadRelayConfig);
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
 const logger = pino({ level: config.LOG_LEVEL, base: { service: 'kafka-relay' } });
 // A lost checkpoint only republishes what Kafka already has, which consumers absorb.
