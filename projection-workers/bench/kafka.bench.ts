@@ -19,13 +19,9 @@ import pg from 'pg';
 import { pino } from 'pino';
 import { kafkaRunnerSources } from '../src/adapters/kafka/kafka-runner-sources.js';
 import { KafkaPublisher } from '../src/adapters/kafka/kafka-publisher.js';
-import { EventStoreSource } from '../src/adapters/postgres/event-store-source.js';
 import { PostgresDeadLetterStore } from '../src/adapters/postgres/postgres-dead-letter-store.js';
-import { PostgresLeaderLock } from '../src/adapters/postgres/postgres-leader-lock.js';
-import { PostgresTarget } from '../src/adapters/postgres/postgres-target.js';
 import { createProjections, createRunners, projectionNames } from '../src/projections.js';
 import type { RunnerSources } from '../src/projections.js';
-import { EventRelay } from '../src/relay/event-relay.js';
 import { PUBLIC_CATEGORIES, topicLayout, topicOf } from '../src/relay/topics.js';
 import { ProjectionWorker } from '../src/runner/projection-worker.js';
 import { waitUntilCaughtUp } from '../src/testing/caught-up.js';
@@ -33,6 +29,7 @@ import { kafkaTestConfig, startKafkaMockBroker } from '../src/testing/kafka-mock
 import { copyEventLog } from '../src/testing/log-copy.js';
 import { convergedReadModels, readModels } from '../src/testing/local-profile.js';
 import { runScenario } from '../src/testing/scenario.js';
+import { postgresRelay } from '../src/relay/postgres-relay.js';
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 20_000);
@@ -184,13 +181,13 @@ try {
 
   t = Date.now();
   const groupPrefix = `bench-${Date.now()}.`;
-  relay = new EventRelay({
-    source: new EventStoreSource(new PostgresEventStore(viaKafka.pool), logger, 20),
+  relay = postgresRelay({
+    pool: viaKafka.pool,
+    databaseUrl: viaKafka.db.url,
     publisher,
-    checkpoints: new PostgresTarget(viaKafka.pool),
-    lock: new PostgresLeaderLock(viaKafka.db.url, 'bench-relay', 100),
     logger,
     batchSize: 1000,
+    lockRetryMs: 100,
   }).run(stop.signal);
   startWorker(
     viaKafka,

@@ -9,16 +9,13 @@ import pg from 'pg';
 import { pino } from 'pino';
 import { fromMessage, header } from '../adapters/kafka/event-message.js';
 import { KafkaPublisher } from '../adapters/kafka/kafka-publisher.js';
-import { EventStoreSource } from '../adapters/postgres/event-store-source.js';
-import { PostgresLeaderLock } from '../adapters/postgres/postgres-leader-lock.js';
-import { PostgresTarget } from '../adapters/postgres/postgres-target.js';
 import { kafkaTestConfig, startKafkaMockBroker } from '../testing/kafka-mock-broker.js';
 import type { KafkaMockBroker } from '../testing/kafka-mock-broker.js';
 import { MockTopicAdmin } from '../testing/mock-topic-admin.js';
 import { runScenario } from '../testing/scenario.js';
-import { EventRelay } from './event-relay.js';
 import type { EventPublisher } from './ports.js';
 import { PUBLIC_CATEGORIES, topicLayout, topicOf } from './topics.js';
+import { postgresRelay } from './postgres-relay.js';
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
 const logger = pino({ level: 'silent' });
@@ -39,16 +36,16 @@ after(async () => {
   await Promise.all([db.drop(), broker.stop()]);
 });
 
-const lock = (key: string) => new PostgresLeaderLock(db.url, key, 100);
-
 function relayWith(publisher: EventPublisher, name: string, lockKey = name) {
-  return new EventRelay({
-    source: new EventStoreSource(new PostgresEventStore(pool), logger, 10),
+  return postgresRelay({
+    pool,
+    databaseUrl: db.url,
     publisher,
-    checkpoints: new PostgresTarget(pool),
-    lock: lock(lockKey),
     logger,
     batchSize: 300,
+    pollIntervalMs: 10,
+    lockKey,
+    lockRetryMs: 100,
     name,
   });
 }

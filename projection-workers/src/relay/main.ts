@@ -1,17 +1,14 @@
 import { loadConfigOrExit } from '@meetings/events';
-import { ASYNC_COMMIT, PostgresEventStore } from '@meetings/db';
+import { ASYNC_COMMIT } from '@meetings/db';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { pino } from 'pino';
 import { kafkaLogCreator } from '../adapters/kafka/kafka-log.js';
-import { EventStoreSource } from '../adapters/postgres/event-store-source.js';
-import { PostgresLeaderLock } from '../adapters/postgres/postgres-leader-lock.js';
-import { PostgresTarget } from '../adapters/postgres/postgres-target.js';
 import { KafkaPublisher } from '../adapters/kafka/kafka-publisher.js';
 import { KafkaTopicAdmin } from '../adapters/kafka/kafka-topic-admin.js';
 import { loadRelayConfig } from './config.js';
-import { EventRelay } from './event-relay.js';
 import { topicLayout } from './topics.js';
+import { postgresRelay } from './postgres-relay.js';
 
 const config = loadConfigOrExit('kafka-relay', loadRelayConfig);
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
@@ -29,13 +26,13 @@ const kafka = new Kafka({
 await new KafkaTopicAdmin(kafka).ensureTopics(topicLayout(config.KAFKA_TOPIC_PARTITIONS));
 const publisher = new KafkaPublisher(kafka);
 await publisher.connect();
-const relay = new EventRelay({
-  source: new EventStoreSource(new PostgresEventStore(pool), logger, config.RELAY_POLL_INTERVAL_MS),
+const relay = postgresRelay({
+  pool,
+  databaseUrl: config.DATABASE_URL,
   publisher,
-  checkpoints: new PostgresTarget(pool),
-  lock: new PostgresLeaderLock(config.DATABASE_URL, 'meetings:kafka-relay'),
   logger,
   batchSize: config.RELAY_BATCH_SIZE,
+  pollIntervalMs: config.RELAY_POLL_INTERVAL_MS,
 });
 
 const controller = new AbortController();

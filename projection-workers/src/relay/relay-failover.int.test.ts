@@ -10,16 +10,13 @@ import pg from 'pg';
 import { pino } from 'pino';
 import { fromMessage } from '../adapters/kafka/event-message.js';
 import { KafkaPublisher } from '../adapters/kafka/kafka-publisher.js';
-import { EventStoreSource } from '../adapters/postgres/event-store-source.js';
-import { PostgresLeaderLock } from '../adapters/postgres/postgres-leader-lock.js';
-import { PostgresTarget } from '../adapters/postgres/postgres-target.js';
 import { kafkaTestConfig, startKafkaMockBroker } from '../testing/kafka-mock-broker.js';
 import type { KafkaMockBroker } from '../testing/kafka-mock-broker.js';
 import { MockTopicAdmin } from '../testing/mock-topic-admin.js';
 import { runScenario } from '../testing/scenario.js';
-import { EventRelay } from './event-relay.js';
 import type { EventPublisher } from './ports.js';
 import { PUBLIC_CATEGORIES, topicLayout, topicOf } from './topics.js';
+import { postgresRelay } from './postgres-relay.js';
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
 const logger = pino({ level: 'silent' });
@@ -46,13 +43,15 @@ after(async () => {
 });
 
 function relay(publish: EventPublisher) {
-  return new EventRelay({
-    source: new EventStoreSource(new PostgresEventStore(pool), logger, 10),
+  return postgresRelay({
+    pool,
+    databaseUrl: db.url,
     publisher: publish,
-    checkpoints: new PostgresTarget(pool),
-    lock: new PostgresLeaderLock(db.url, LOCK, 100),
     logger,
     batchSize: 200,
+    pollIntervalMs: 10,
+    lockKey: LOCK,
+    lockRetryMs: 100,
   });
 }
 

@@ -11,10 +11,6 @@ import { deleteKeys } from '@meetings/command-service/testing';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { pino } from 'pino';
-import { EventStoreSource } from '../postgres/event-store-source.js';
-import { PostgresLeaderLock } from '../postgres/postgres-leader-lock.js';
-import { PostgresTarget } from '../postgres/postgres-target.js';
-import { EventRelay } from '../../relay/event-relay.js';
 import { topicLayout } from '../../relay/topics.js';
 import { startKafkaMockBroker } from '../../testing/kafka-mock-broker.js';
 import type { KafkaMockBroker } from '../../testing/kafka-mock-broker.js';
@@ -22,6 +18,7 @@ import { MockTopicAdmin } from '../../testing/mock-topic-admin.js';
 import { convergedReadModels, localProfileOf } from '../../testing/local-profile.js';
 import { runScenario } from '../../testing/scenario.js';
 import { KafkaPublisher } from './kafka-publisher.js';
+import { postgresRelay } from '../../relay/postgres-relay.js';
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
 const MAIN = fileURLToPath(new URL('../../main.ts', import.meta.url));
@@ -75,13 +72,14 @@ test(
     const publisher = new KafkaPublisher(kafka);
     await publisher.connect();
     const stop = new AbortController();
-    const relay = new EventRelay({
-      source: new EventStoreSource(new PostgresEventStore(pool), logger, 10),
+    const relay = postgresRelay({
+      pool,
+      databaseUrl: db.url,
       publisher,
-      checkpoints: new PostgresTarget(pool),
-      lock: new PostgresLeaderLock(db.url, 'group-test-relay', 100),
       logger,
       batchSize: 500,
+      pollIntervalMs: 10,
+      lockRetryMs: 100,
     }).run(stop.signal);
 
     const group = `group-test-${Date.now()}.`;

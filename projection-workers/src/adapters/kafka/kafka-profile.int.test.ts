@@ -10,11 +10,7 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { pino } from 'pino';
 import { PostgresDeadLetterStore } from '../postgres/postgres-dead-letter-store.js';
-import { EventStoreSource } from '../postgres/event-store-source.js';
-import { PostgresLeaderLock } from '../postgres/postgres-leader-lock.js';
-import { PostgresTarget } from '../postgres/postgres-target.js';
 import { createProjections, createRunners } from '../../projections.js';
-import { EventRelay } from '../../relay/event-relay.js';
 import { topicLayout } from '../../relay/topics.js';
 import { ProjectionWorker } from '../../runner/projection-worker.js';
 import { kafkaTestConfig, startKafkaMockBroker } from '../../testing/kafka-mock-broker.js';
@@ -24,6 +20,7 @@ import { convergedReadModels, localProfileOf } from '../../testing/local-profile
 import { runScenario } from '../../testing/scenario.js';
 import { KafkaPublisher } from './kafka-publisher.js';
 import { kafkaRunnerSources } from './kafka-runner-sources.js';
+import { postgresRelay } from '../../relay/postgres-relay.js';
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
 const logger = pino({ level: 'silent' });
@@ -60,13 +57,14 @@ test(
     const dlqProducer = kafka.producer();
     await Promise.all([publisher.connect(), dlqProducer.connect()]);
     const stop = new AbortController();
-    const relay = new EventRelay({
-      source: new EventStoreSource(new PostgresEventStore(pool), logger, 10),
+    const relay = postgresRelay({
+      pool,
+      databaseUrl: db.url,
       publisher,
-      checkpoints: new PostgresTarget(pool),
-      lock: new PostgresLeaderLock(db.url, 'profile-test-relay', 100),
       logger,
       batchSize: 1000,
+      pollIntervalMs: 10,
+      lockRetryMs: 100,
     }).run(stop.signal);
     const redis = new Redis(redisUrl, { keyPrefix: redisPrefix });
     const deps = {
