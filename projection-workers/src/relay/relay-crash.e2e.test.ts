@@ -6,15 +6,14 @@ import { fileURLToPath } from 'node:url';
 import { PostgresEventStore } from '@meetings/db';
 import { createTestDatabase } from '@meetings/db/testing';
 import type { TestDatabase } from '@meetings/db/testing';
-import { privateCategories } from '@meetings/events';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
-import { fromMessage } from '../adapters/kafka/event-message.js';
-import { kafkaTestConfig, startKafkaMockBroker } from '../testing/kafka-mock-broker.js';
+import { startKafkaMockBroker } from '../testing/kafka-mock-broker.js';
 import type { KafkaMockBroker } from '../testing/kafka-mock-broker.js';
 import { MockTopicAdmin } from '../testing/mock-topic-admin.js';
 import { runScenario } from '../testing/scenario.js';
-import { PUBLIC_CATEGORIES, topicLayout, topicOf } from './topics.js';
+import { topicLayout } from './topics.js';
+import { assertEachStreamInOrder, consumeDomainTopics, publicEventCount } from '../testing/domain-topics.js';
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
 const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
@@ -76,47 +75,20 @@ test(
     await appending;
     const second = startRelay();
 
-    const { rows } = await pool.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM es_events WHERE split_part(stream_id, '-', 1) <> ALL($1::text[])`,
-      [privateCategories],
-    );
-    const expected = rows[0]!.n;
+    const expected = await publicEventCount(pool);
     const kafka = new Kafka({ clientId: 'crash-test', brokers: broker.brokers, logLevel: logLevel.NOTHING });
-    const consumer = kafka.consumer({ groupId: `crash-test-${Date.now()}`, ...kafkaTestConfig() });
-    await consumer.connect();
-    await consumer.subscribe({ topics: PUBLIC_CATEGORIES.map(topicOf), fromBeginning: true });
-    const ids = new Set<string>();
-    const versions = new Map<string, number[]>();
-    let messages = 0;
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`only ${ids.size} of ${expected} events`)), 120_000);
-      void consumer.run({
-        eachMessage: ({ message }) => {
-          const event = fromMessage(message.value);
-          messages += 1;
-          ids.add(event.eventId);
-          versions.set(event.streamId, [...(versions.get(event.streamId) ?? []), event.streamVersion]);
-          if (ids.size >= expected) {
-            clearTimeout(timer);
-            resolve();
-          }
-          return Promise.resolve();
-        },
-      });
-    });
-    await consumer.disconnect();
+    const delivered = await consumeDomainTopics(kafka, { events: expected });
     second.kill('SIGTERM');
     await exited(second);
 
-    assert.equal(ids.size, expected, 'every public event reached Kafka');
-    for (const [streamId, seen] of versions) {
-      let high = 0;
-      for (const v of seen) {
-        if (v <= high) continue; // a republished one
-        assert.equal(v, high + 1, `${streamId}: ${seen.join(',')}`);
-        high = v;
-      }
-    }
-    console.log(`${messages - expected} duplicate messages after the SIGKILL (absorbed by the projectors)`);
+    assert.equal(
+      new Set(delivered.map((d) => d.event.eventId)).size,
+      expected,
+      'every public event reached Kafka',
+    );
+    assertEachStreamInOrder(delivered);
+    console.log(
+      `${delivered.length - expected} duplicate messages after the SIGKILL (absorbed by the projectors)`,
+    );
   },
 );

@@ -4,19 +4,18 @@ import { ASYNC_COMMIT, PostgresEventStore } from '@meetings/db';
 import { createTestDatabase } from '@meetings/db/testing';
 import type { TestDatabase } from '@meetings/db/testing';
 import type { EventEnvelope } from '@meetings/events';
-import { privateCategories } from '@meetings/events';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { pino } from 'pino';
-import { fromMessage } from '../adapters/kafka/event-message.js';
 import { KafkaPublisher } from '../adapters/kafka/kafka-publisher.js';
-import { kafkaTestConfig, startKafkaMockBroker } from '../testing/kafka-mock-broker.js';
+import { startKafkaMockBroker } from '../testing/kafka-mock-broker.js';
 import type { KafkaMockBroker } from '../testing/kafka-mock-broker.js';
 import { MockTopicAdmin } from '../testing/mock-topic-admin.js';
 import { runScenario } from '../testing/scenario.js';
 import type { EventPublisher } from './ports.js';
-import { PUBLIC_CATEGORIES, topicLayout, topicOf } from './topics.js';
+import { topicLayout } from './topics.js';
 import { postgresRelay } from './postgres-relay.js';
+import { assertEachStreamInOrder, consumeDomainTopics, publicEventCount } from '../testing/domain-topics.js';
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
 const logger = pino({ level: 'silent' });
@@ -55,43 +54,9 @@ function relay(publish: EventPublisher) {
   });
 }
 
-async function publicEvents(): Promise<number> {
-  const { rows } = await pool.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM es_events WHERE split_part(stream_id, '-', 1) <> ALL($1::text[])`,
-    [privateCategories],
-  );
-  return rows[0]!.n;
-}
-
-/** Per stream, the versions in the order Kafka delivered them, until `distinct` events arrived. */
-async function consume(distinct: number): Promise<Map<string, number[]>> {
-  const consumer = kafka.consumer({ groupId: `failover-${Date.now()}`, ...kafkaTestConfig() });
-  await consumer.connect();
-  await consumer.subscribe({ topics: PUBLIC_CATEGORIES.map(topicOf), fromBeginning: true });
-  const ids = new Set<string>();
-  const versions = new Map<string, number[]>();
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`only ${ids.size} of ${distinct} events`)), 60_000);
-    void consumer.run({
-      eachMessage: ({ message }) => {
-        const event = fromMessage(message.value);
-        ids.add(event.eventId);
-        versions.set(event.streamId, [...(versions.get(event.streamId) ?? []), event.streamVersion]);
-        if (ids.size >= distinct) {
-          clearTimeout(timer);
-          resolve();
-        }
-        return Promise.resolve();
-      },
-    });
-  });
-  await consumer.disconnect();
-  return versions;
-}
-
 test('on the librdkafka mock broker: one relay at a time; a crash before or after the ack never skips', async () => {
   await runScenario(new PostgresEventStore(pool), { seed: 11, users: 30, meetings: 40, events: 2000 });
-  const expected = await publicEvents();
+  const expected = await publicEventCount(pool);
 
   /** Publishes through Kafka, but "dies" at its `n`th batch, before or after the broker has it. */
   const dyingAt = (n: number, when: 'before' | 'after') => {
@@ -121,22 +86,17 @@ test('on the librdkafka mock broker: one relay at a time; a crash before or afte
   await assert.rejects(running[1]!, /killed before the ack/);
   const last = relay(third.publish).run(stop.signal);
 
-  const versions = await consume(expected);
+  const delivered = await consumeDomainTopics(kafka, { events: expected });
   stop.abort();
   await last;
   assert.ok(second.published.events > 0 && third.published.events > 0, 'each standby took over in turn');
 
-  for (const [streamId, seen] of versions) {
-    // Per stream: first deliveries are 1, 2, 3, ... in order; a repeat is a version already seen.
-    let high = 0;
-    for (const v of seen) {
-      if (v <= high) continue;
-      assert.equal(v, high + 1, `${streamId}: ${seen.join(',')}`);
-      high = v;
-    }
-  }
-  const delivered = [...versions.values()].reduce((n, v) => n + new Set(v).size, 0);
-  assert.equal(delivered, expected, 'every public event reached Kafka');
+  assertEachStreamInOrder(delivered);
+  assert.equal(
+    new Set(delivered.map((d) => d.event.eventId)).size,
+    expected,
+    'every public event reached Kafka',
+  );
 });
 
 test('on the librdkafka mock broker: a relay whose lock connection dies stops, and the standby takes over', async () => {
