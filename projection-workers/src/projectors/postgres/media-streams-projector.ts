@@ -1,6 +1,5 @@
-import type { ClientBase } from 'pg';
 import { defineBatchProjector } from './define-projector.js';
-import { RowSet, loadRows, timestamp, writeRows } from './versioned-rows.js';
+import { RowsById, timestamp } from './versioned-rows.js';
 import type { TableSpec } from './versioned-rows.js';
 
 interface MediaStreamRow {
@@ -50,22 +49,6 @@ const mediaStreams: TableSpec<MediaStreamRow> = {
   },
 };
 
-/** The media streams a batch names: one query to load them, one upsert to write the changed ones. */
-class MediaStreamsState {
-  readonly streams = new RowSet<MediaStreamRow>((s) => s.id);
-
-  static async load(tx: ClientBase, events: readonly { data: { mediaStreamId: string } }[]) {
-    const state = new MediaStreamsState();
-    const ids = [...new Set(events.map((e) => e.data.mediaStreamId))];
-    for (const row of await loadRows(tx, mediaStreams, 'id = ANY($1::uuid[])', [ids])) state.streams.add(row);
-    return state;
-  }
-
-  write(tx: ClientBase): Promise<void> {
-    return writeRows(tx, mediaStreams, this.streams.changedRows());
-  }
-}
-
 /** A number as PostgreSQL would have parsed it from a parameter (node-postgres sends `toString()`). */
 const float = (n: number | null) => (n === null ? null : String(n));
 
@@ -78,11 +61,16 @@ const float = (n: number | null) => (n === null ? null : String(n));
  */
 export const mediaStreamsProjector = defineBatchProjector(
   'media-streams',
-  (tx, events) => MediaStreamsState.load(tx, events),
+  (tx, events) =>
+    RowsById.load(
+      tx,
+      mediaStreams,
+      events.map((e) => e.data.mediaStreamId),
+    ),
   {
     MediaStreamPublished: (state, { data, streamVersion, occurredAt }) => {
       const publishedAt = timestamp(occurredAt);
-      state.streams.upsert(
+      state.rows.upsert(
         data.mediaStreamId,
         streamVersion,
         () => ({
@@ -120,7 +108,7 @@ export const mediaStreamsProjector = defineBatchProjector(
     },
 
     MediaStreamClosed: (state, { data, streamVersion, occurredAt }) =>
-      state.streams.update(data.mediaStreamId, streamVersion, (s) => {
+      state.rows.update(data.mediaStreamId, streamVersion, (s) => {
         s.status = 'closed';
         s.close_reason = data.reason;
         s.closed_at = timestamp(occurredAt);
@@ -128,7 +116,7 @@ export const mediaStreamsProjector = defineBatchProjector(
 
     /** The quality columns hold the latest sample; `last_sampled_at` is the SFU's time of measuring. */
     MediaStreamQualitySampled: (state, { data, streamVersion }) =>
-      state.streams.update(data.mediaStreamId, streamVersion, (s) => {
+      state.rows.update(data.mediaStreamId, streamVersion, (s) => {
         s.bitrate_kbps = float(data.bitrateKbps);
         s.packet_loss_percent = float(data.packetLossPercent);
         s.jitter_ms = float(data.jitterMs);

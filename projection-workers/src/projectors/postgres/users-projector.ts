@@ -1,6 +1,5 @@
-import type { ClientBase } from 'pg';
 import { defineBatchProjector } from './define-projector.js';
-import { RowSet, loadRows, timestamp, writeRows } from './versioned-rows.js';
+import { RowsById, timestamp } from './versioned-rows.js';
 import type { TableSpec } from './versioned-rows.js';
 
 interface UserRow {
@@ -31,59 +30,52 @@ const users: TableSpec<UserRow> = {
   },
 };
 
-/** The users a batch names: one query to load them, one upsert to write the changed ones. */
-class UsersState {
-  readonly users = new RowSet<UserRow>((u) => u.id);
-
-  static async load(tx: ClientBase, events: readonly { data: { userId: string } }[]) {
-    const state = new UsersState();
-    const ids = [...new Set(events.map((e) => e.data.userId))];
-    for (const row of await loadRows(tx, users, 'id = ANY($1::uuid[])', [ids])) state.users.add(row);
-    return state;
-  }
-
-  write(tx: ClientBase): Promise<void> {
-    return writeRows(tx, users, this.users.changedRows());
-  }
-}
-
 /**
  * `users` from `user-<id>` streams. Credentials and the username/email reservations live in streams
  * of their own and are not read: the table holds the profile only. A batch is folded in memory
  * (see versioned-rows.ts).
  */
-export const usersProjector = defineBatchProjector('users', (tx, events) => UsersState.load(tx, events), {
-  UserRegistered: (state, { data, streamVersion, occurredAt }) =>
-    state.users.upsert(
-      data.userId,
-      streamVersion,
-      () => ({
-        id: data.userId,
-        username: data.username,
-        email: data.email,
-        display_name: data.displayName,
-        avatar_url: null,
-        role: data.role,
-        last_stream_version: streamVersion,
-        created_at: timestamp(occurredAt),
-      }),
-      (u) => {
-        u.username = data.username;
-        u.email = data.email;
-        u.display_name = data.displayName;
-        u.role = data.role;
-      },
+export const usersProjector = defineBatchProjector(
+  'users',
+  (tx, events) =>
+    RowsById.load(
+      tx,
+      users,
+      events.map((e) => e.data.userId),
     ),
+  {
+    UserRegistered: (state, { data, streamVersion, occurredAt }) =>
+      state.rows.upsert(
+        data.userId,
+        streamVersion,
+        () => ({
+          id: data.userId,
+          username: data.username,
+          email: data.email,
+          display_name: data.displayName,
+          avatar_url: null,
+          role: data.role,
+          last_stream_version: streamVersion,
+          created_at: timestamp(occurredAt),
+        }),
+        (u) => {
+          u.username = data.username;
+          u.email = data.email;
+          u.display_name = data.displayName;
+          u.role = data.role;
+        },
+      ),
 
-  /** Absent fields did not change; a `null` avatarUrl clears the avatar. */
-  UserProfileUpdated: (state, { data, streamVersion }) =>
-    state.users.update(data.userId, streamVersion, (u) => {
-      u.display_name = data.displayName ?? u.display_name;
-      if (data.avatarUrl !== undefined) u.avatar_url = data.avatarUrl;
-    }),
+    /** Absent fields did not change; a `null` avatarUrl clears the avatar. */
+    UserProfileUpdated: (state, { data, streamVersion }) =>
+      state.rows.update(data.userId, streamVersion, (u) => {
+        u.display_name = data.displayName ?? u.display_name;
+        if (data.avatarUrl !== undefined) u.avatar_url = data.avatarUrl;
+      }),
 
-  UserRoleChanged: (state, { data, streamVersion }) =>
-    state.users.update(data.userId, streamVersion, (u) => {
-      u.role = data.role;
-    }),
-});
+    UserRoleChanged: (state, { data, streamVersion }) =>
+      state.rows.update(data.userId, streamVersion, (u) => {
+        u.role = data.role;
+      }),
+  },
+);

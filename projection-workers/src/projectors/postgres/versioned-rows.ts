@@ -73,6 +73,31 @@ export class RowSet<Row extends VersionedRow> {
 }
 
 /**
+ * The rows of one table keyed by `id` that a batch names: one query loads them, one upsert writes
+ * back those its events changed (the whole state of a single-table projector).
+ */
+export class RowsById<Row extends VersionedRow & { id: string }> {
+  readonly rows = new RowSet<Row>((r) => r.id);
+
+  private constructor(private readonly spec: TableSpec<Row>) {}
+
+  static async load<Row extends VersionedRow & { id: string }>(
+    tx: ClientBase,
+    spec: TableSpec<Row>,
+    ids: Iterable<string>,
+  ): Promise<RowsById<Row>> {
+    const state = new RowsById(spec);
+    for (const row of await loadRows(tx, spec, 'id = ANY($1::uuid[])', [[...new Set(ids)]]))
+      state.rows.add(row);
+    return state;
+  }
+
+  write(tx: ClientBase): Promise<void> {
+    return writeRows(tx, this.spec, this.rows.changedRows());
+  }
+}
+
+/**
  * How a column travels. Values that JavaScript would round (timestamps to milliseconds, bigint and
  * numeric beyond a double) or reformat (jsonb) are loaded as text, so a row written back unchanged
  * stores exactly what it held; `last_stream_version` alone becomes a number, for comparing.
