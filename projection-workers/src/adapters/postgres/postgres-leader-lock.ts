@@ -15,13 +15,13 @@ export class PostgresLeaderLock implements LeaderLock {
   ) {}
 
   async acquire(signal: AbortSignal): Promise<{ lost: AbortSignal; release(): Promise<void> }> {
+    // A standby keeps one connection while it waits, and opens another only when that one fails.
+    let session: { client: pg.Client; lost: AbortController } | null = null;
     while (!signal.aborted) {
-      const client = new pg.Client({ connectionString: this.connectionString, keepAlive: true });
-      const lost = new AbortController();
-      client.on('error', () => lost.abort());
-      client.on('end', () => lost.abort());
       try {
-        await client.connect();
+        session ??= await this.connect();
+        const { client, lost } = session;
+        if (lost.signal.aborted) throw new Error('lock connection lost');
         const { rows } = await client.query<{ held: boolean }>(
           'SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS held',
           [this.key],
@@ -38,11 +38,27 @@ export class PostgresLeaderLock implements LeaderLock {
           };
         }
       } catch {
-        // The database is unreachable: try again later, like a held lock.
+        // The database is unreachable: try again later, like a held lock, on a new connection.
+        await session?.client.end().catch(() => {});
+        session = null;
       }
-      await client.end().catch(() => {});
       await sleep(this.retryMs, signal);
     }
+    await session?.client.end().catch(() => {});
     throw new Error('stopped before the lock was acquired');
+  }
+
+  private async connect(): Promise<{ client: pg.Client; lost: AbortController }> {
+    const client = new pg.Client({ connectionString: this.connectionString, keepAlive: true });
+    const lost = new AbortController();
+    client.on('error', () => lost.abort());
+    client.on('end', () => lost.abort());
+    try {
+      await client.connect();
+    } catch (error) {
+      await client.end().catch(() => {});
+      throw error;
+    }
+    return { client, lost };
   }
 }
