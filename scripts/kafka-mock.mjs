@@ -5,8 +5,8 @@
 //
 // librdkafka 2.12 comes as source inside the npm tarball of node-rdkafka (no node addon is built):
 // it is compiled as a static library, and the launcher is linked against it with -DMOCK_EXTRAS.
-// 30-90 s on 2 cores (about 30 s measured here); needs gcc, make, tar, npm and zlib's headers
-// (Debian: zlib1g-dev).
+// 30-90 s on 2 cores (about 30 s measured here); needs gcc, make, tar, npm and zlib's headers,
+// which it installs from Debian's packages when missing and run as root (as `npm test` is here).
 //
 // Cache: $KAFKA_MOCK_CACHE (default ${XDG_CACHE_HOME:-~/.cache}/meetings/kafka-mock), then
 // <hash>/rdkafka-mock-broker, the hash covering the launcher's source, the librdkafka source package
@@ -99,7 +99,7 @@ function isExecutable(path) {
   }
 }
 
-function checkTools() {
+function missingTools() {
   const missing = [];
   for (const [tool, args] of [
     ['gcc', ['--version']],
@@ -114,6 +114,31 @@ function checkTools() {
     const program = '#include <zlib.h>\nint main(void) { return zlibVersion() == 0; }\n';
     const r = spawnSync('gcc', ['-x', 'c', '-', '-o', '/dev/null', '-lz'], { input: program, stdio: 'pipe' });
     if (r.error || r.status !== 0) missing.push('zlib (headers and library)');
+  }
+  return missing;
+}
+
+/** The build tools, installed from Debian's packages when they are missing and this may (root, apt-get). */
+function checkTools() {
+  let missing = missingTools();
+  const canInstall =
+    process.getuid?.() === 0 && spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).status === 0;
+  if (missing.length > 0 && canInstall) {
+    process.stderr.write(`kafka-mock: installing ${missing.join(', ')} from Debian's packages\n`);
+    const install = () =>
+      spawnSync(
+        'apt-get',
+        ['install', '-y', '--no-install-recommends', 'gcc', 'libc6-dev', 'make', 'tar', 'zlib1g-dev'],
+        {
+          stdio: ['ignore', 'ignore', 'inherit'],
+          env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+        },
+      ).status === 0;
+    if (!install()) {
+      spawnSync('apt-get', ['update'], { stdio: ['ignore', 'ignore', 'inherit'] });
+      install();
+    }
+    missing = missingTools();
   }
   if (missing.length > 0)
     throw new BuildError(
