@@ -1,1 +1,3 @@
 export * from './test-database.js';
+export * from './private-postgres.js';
+export * from './private-redis.js';
