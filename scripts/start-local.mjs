@@ -1,12 +1,24 @@
 #!/usr/bin/env node
 // `npm start` (after `prestart` installed packages, checked PostgreSQL/Redis and built): the local
-// profile, or with KAFKA_BROKERS set the Kafka path (relay, Kafka-driven projections). Migrates the database (creating it if needed), then runs every service of the project
-// side by side. SIGTERM/SIGINT are passed on so each finishes its work in hand and closes its
-// connections; if one service dies, the others are stopped too and the exit code says so.
+// profile, or with KAFKA_BROKERS set the Kafka path (relay, Kafka-driven projections). Migrates the
+// database (creating it if needed), then runs every service of the project side by side.
+// A service that exits unexpectedly (a crash, a failed start while PostgreSQL or Redis is down) is
+// started again after a pause that doubles at each exit, up to RESTART_MAX_DELAY_MS, and starts
+// over from RESTART_MIN_DELAY_MS once the service had run STABLE_AFTER_MS. SIGTERM/SIGINT are passed
+// on (once) so each service finishes its work in hand and closes its connections; the exit code is
+// then 0 if every service stopped cleanly. A second signal kills what still runs.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+const RESTART_MIN_DELAY_MS = 500;
+/** A service's exit code for a wrong setting (EXIT_CONFIG in events/src/config.ts): not restarted. */
+const EXIT_CONFIG = 78;
+const RESTART_MAX_DELAY_MS = 10_000;
+const STABLE_AFTER_MS = 30_000;
+/** A service still running this long after the stop signal is killed. */
+const STOP_TIMEOUT_MS = 30_000;
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const env = {
@@ -28,24 +40,90 @@ const migrated = spawnSync(process.execPath, [join(root, 'db/dist/cli/migrate.js
 });
 if (migrated.status !== 0) process.exit(migrated.status ?? 1);
 
-let stopping = false;
+const log = (message) => console.error(`[start] ${message}`);
+
+/** name → { child, startedAt, delay, timer } */
+const state = new Map(
+  services.map((name) => [name, { child: null, delay: RESTART_MIN_DELAY_MS, timer: null }]),
+);
+let stopping = null; // the signal passed on, once stopping
 let exitCode = 0;
-const children = services.map((name) => {
-  const child = spawn(process.execPath, [join(root, entries[name])], { env, stdio: 'inherit' });
-  child.on('exit', (code, signal) => {
-    if (!stopping) {
-      console.error(`[start] ${name} exited (${signal ?? code}); stopping the others`);
-      exitCode = 1;
-      stop('SIGTERM');
-    }
-    if (children.every((c) => c.exitCode !== null || c.signalCode !== null)) process.exit(exitCode);
+
+function launch(name) {
+  const s = state.get(name);
+  s.timer = null;
+  s.startedAt = Date.now();
+  // Its own process group: a terminal's Ctrl-C reaches only this script, which passes it on once.
+  const child = spawn(process.execPath, [join(root, entries[name])], {
+    env,
+    stdio: 'inherit',
+    detached: true,
   });
-  return child;
-});
-console.error(`[start] running ${services.join(', ')}`);
+  s.child = child;
+  let ended = false;
+  const onEnd = (code, signal, error) => {
+    if (ended) return;
+    ended = true;
+    s.child = null;
+    const how = error ? `failed to start (${error.message})` : `exited (${signal ?? code})`;
+    if (stopping) {
+      // A clean stop: exit code 0, or ended by the very signal passed on (no handler for it).
+      if (error || !(code === 0 || signal === stopping)) {
+        log(`${name} ${how} while stopping`);
+        exitCode = 1;
+      }
+      finishIfDone();
+      return;
+    }
+    if (code === EXIT_CONFIG) {
+      log(`${name} ${how}: its configuration is wrong; stopping the others`);
+      exitCode = EXIT_CONFIG;
+      stop('SIGTERM');
+      return;
+    }
+    const ranMs = Date.now() - s.startedAt;
+    if (ranMs >= STABLE_AFTER_MS) s.delay = RESTART_MIN_DELAY_MS;
+    const delay = s.delay;
+    s.delay = Math.min(s.delay * 2, RESTART_MAX_DELAY_MS);
+    log(`${name} ${how} after ${(ranMs / 1000).toFixed(1)} s; restarting in ${(delay / 1000).toFixed(1)} s`);
+    s.timer = setTimeout(() => launch(name), delay);
+  };
+  child.once('exit', (code, signal) => onEnd(code, signal, null));
+  child.once('error', (error) => onEnd(null, null, error));
+}
+
+function finishIfDone() {
+  if ([...state.values()].every((s) => s.child === null)) process.exit(exitCode);
+}
 
 function stop(signal) {
-  stopping = true;
-  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+  if (stopping) {
+    log(`${signal} again: killing what still runs`);
+    exitCode = 1;
+    for (const s of state.values()) s.child?.kill('SIGKILL');
+    return;
+  }
+  stopping = signal;
+  log(`${signal}: stopping ${services.join(', ')}`);
+  for (const s of state.values()) {
+    if (s.timer) clearTimeout(s.timer);
+    s.timer = null;
+    s.child?.kill(signal);
+  }
+  setTimeout(() => {
+    log(`still running ${STOP_TIMEOUT_MS / 1000} s after ${signal}: killing`);
+    exitCode = 1;
+    for (const s of state.values()) s.child?.kill('SIGKILL');
+  }, STOP_TIMEOUT_MS).unref();
+  finishIfDone();
 }
-for (const signal of ['SIGTERM', 'SIGINT']) process.on(signal, () => stop(signal));
+
+for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'])
+  process.on(signal, () => stop(signal === 'SIGHUP' ? 'SIGTERM' : signal));
+// Should this script die of an error, its services (in their own process groups) must not linger.
+process.on('exit', () => {
+  for (const s of state.values()) s.child?.kill('SIGTERM');
+});
+
+for (const name of services) launch(name);
+log(`running ${services.join(', ')}`);

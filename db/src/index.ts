@@ -1,3 +1,7 @@
 export * from './migrator.js';
 export * from './event-store/postgres-event-store.js';
 export { ASYNC_COMMIT } from './async-commit.js';
+export { createPool, CONNECTION_TIMEOUT_MS } from './pool.js';
+export type { PoolLogger } from './pool.js';
+export { isOutage, logConnectionErrors, REDIS_OUTAGE_OPTIONS, withTimeout } from './outage.js';
+export type { FailureLogger } from './outage.js';

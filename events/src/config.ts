@@ -17,13 +17,19 @@ export function parseConfig<S extends z.ZodType>(schema: S, env: NodeJS.ProcessE
   return result.data;
 }
 
-/** A service's entry point: its settings, or one line naming what is wrong and exit code 1. */
+/**
+ * The exit code of a service whose configuration is wrong (sysexits' EX_CONFIG): a supervisor
+ * restarting it would only fail again, so `npm start` stops instead.
+ */
+export const EXIT_CONFIG = 78;
+
+/** A service's entry point: its settings, or one line naming what is wrong and EXIT_CONFIG. */
 export function loadConfigOrExit<T>(service: string, load: () => T): T {
   try {
     return load();
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     console.error(`${service}: ${error.message}`);
-    process.exit(1);
+    process.exit(EXIT_CONFIG);
   }
 }

@@ -4,9 +4,8 @@
  * actor (`changedBy: null`); the change applies at the user's next log-in.
  */
 import { randomUUID } from 'node:crypto';
-import { PostgresEventStore } from '@meetings/db';
+import { createPool, PostgresEventStore } from '@meetings/db';
 import { createUpcasterRegistry, streams, UserRole } from '@meetings/events';
-import pg from 'pg';
 import { CommandHandler } from '../application/command-handler.js';
 import { loadConfig } from '../config.js';
 import { userDecider } from '../domain/index.js';
@@ -18,7 +17,9 @@ if (!username || !parsedRole.success) {
   process.exit(2);
 }
 const config = loadConfig();
-const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: 2 });
+const say = (obj: object, msg: string) =>
+  console.error(`set-role: ${msg}: ${String((obj as { err?: unknown }).err)}`);
+const pool = createPool({ connectionString: config.DATABASE_URL, max: 2 }, { warn: say, error: say });
 try {
   const store = new PostgresEventStore(pool);
   const [reservation] = await store.readStream(streams.username(username), { max: 1 });

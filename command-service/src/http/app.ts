@@ -76,7 +76,8 @@ export function createApp(deps: AppDeps): express.Express {
     else if (error.type === 'encoding.unsupported' || error.type === 'charset.unsupported') {
       problem = problems.unsupportedMediaType('send the body as UTF-8 JSON');
     } else problem = problemFromError(error, req.correlationId);
-    if (problem.status >= 500) req.log.error({ err: error }, 'request failed');
+    if (problem.status === 503) req.log.warn({ err: error }, 'request failed: a server is unavailable');
+    else if (problem.status >= 500) req.log.error({ err: error }, 'request failed');
     sendProblem(req, res, problem);
   };
   app.use(onError);

@@ -37,6 +37,7 @@ const common: Record<number, string> = {
   422: 'Idempotency-Key reused with a different request',
   429: 'Too many attempts; see Retry-After',
   500: 'Unexpected fault; the body carries a correlation id',
+  503: 'PostgreSQL or Redis is unreachable; see Retry-After, and retry with the same Idempotency-Key',
 };
 
 /** The OpenAPI 3.1 document, generated from the same route specs and zod schemas that validate requests. */
@@ -44,7 +45,7 @@ export function openApiDocument(routes: readonly RouteSpec[]) {
   const registry = new OpenAPIRegistry();
   registry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
   for (const r of routes) {
-    const statuses = [400, 413, 415, 422, 500, ...(r.auth ? [401] : []), ...r.errors].sort();
+    const statuses = [400, 413, 415, 422, 500, 503, ...(r.auth ? [401] : []), ...r.errors].sort();
     const headers = z.object({
       ...(r.idempotent === false ? {} : { 'Idempotency-Key': IdempotencyKeyHeader }),
       ...(r.ifMatch

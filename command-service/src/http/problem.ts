@@ -1,3 +1,4 @@
+import { isOutage } from '@meetings/db';
 import { DuplicateEventIdError } from '@meetings/events';
 import { AggregateNotFound, AlreadyExists, BusinessRuleViolation, NotPermitted } from '../domain/index.js';
 import {
@@ -35,6 +36,9 @@ export class HttpProblem extends Error {
     };
   }
 }
+
+/** What a 503 `service-unavailable` asks a client to wait before retrying. */
+export const RETRY_AFTER_OUTAGE_SECONDS = 2;
 
 export interface FieldError {
   path: string;
@@ -92,6 +96,19 @@ export const problems = {
       {},
       { 'Retry-After': '1' },
     ),
+  /**
+   * PostgreSQL or Redis is unreachable: the same request may succeed in a moment. A command may
+   * still have taken effect (its answer was lost), so a retry should carry an Idempotency-Key.
+   */
+  serviceUnavailable: (correlationId: string) =>
+    new HttpProblem(
+      503,
+      'service-unavailable',
+      'Service unavailable',
+      'a server this service depends on is unreachable; retry after a moment',
+      { correlationId },
+      { 'Retry-After': String(RETRY_AFTER_OUTAGE_SECONDS) },
+    ),
   internal: (correlationId: string) =>
     new HttpProblem(
       500,
@@ -104,7 +121,10 @@ export const problems = {
     ),
 };
 
-/** Maps the typed errors of the domain and application layers; anything else is an internal error. */
+/**
+ * Maps the typed errors of the domain and application layers; an outage of PostgreSQL or Redis
+ * (`isOutage`) is a 503 a client may retry; anything else is an internal error.
+ */
 export function problemFromError(error: unknown, correlationId: string): HttpProblem {
   if (error instanceof HttpProblem) return error;
   if (error instanceof NotPermitted)
@@ -149,5 +169,6 @@ export function problemFromError(error: unknown, correlationId: string): HttpPro
       },
     );
   }
+  if (isOutage(error)) return problems.serviceUnavailable(correlationId);
   return problems.internal(correlationId);
 }

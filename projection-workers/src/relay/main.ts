@@ -1,7 +1,6 @@
 import { loadConfigOrExit } from '@meetings/events';
-import { ASYNC_COMMIT } from '@meetings/db';
+import { ASYNC_COMMIT, createPool } from '@meetings/db';
 import { Kafka, logLevel } from 'kafkajs';
-import pg from 'pg';
 import { pino } from 'pino';
 import { kafkaLogCreator } from '../adapters/kafka/kafka-log.js';
 import { KafkaPublisher } from '../adapters/kafka/kafka-publisher.js';
@@ -14,8 +13,7 @@ const config = loadConfigOrExit('kafka-relay', loadRelayConfig);
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
 const logger = pino({ level: config.LOG_LEVEL, base: { service: 'kafka-relay' } });
 // A lost checkpoint only republishes what Kafka already has, which consumers absorb.
-const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: 3, ...ASYNC_COMMIT });
-pool.on('error', (error) => logger.error({ err: error }, 'idle PostgreSQL connection failed'));
+const pool = createPool({ connectionString: config.DATABASE_URL, max: 3, ...ASYNC_COMMIT }, logger);
 const kafka = new Kafka({
   clientId: config.KAFKA_CLIENT_ID,
   brokers: config.KAFKA_BROKERS,

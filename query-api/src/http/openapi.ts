@@ -26,16 +26,18 @@ const common: Record<number, string> = {
   403: 'Not permitted (see `rule`)',
   404: 'No such meeting or room, or one the caller may not see',
   500: 'Unexpected fault; the body carries a correlation id',
-  503: 'The read model has not applied `minPosition` in time; see Retry-After',
+  503: 'The read model has not applied `minPosition` in time, or PostgreSQL or Redis is unreachable; see Retry-After',
 };
 
 const WS_DESCRIPTION = `WebSocket upgrade (not an HTTP endpoint). Authenticate with \`?token=<bearer>\` or the
-Authorization header; a missing or bad token closes the socket with code 4401.
+Authorization header; a missing or bad token closes the socket with code 4401, and so does a session that
+ends while the socket is open (log-out, expiry, Redis losing it), within WS_SESSION_CHECK_MS. While Redis is
+unreachable a new socket is closed with 1013 (try again later).
 Client messages: \`{"type":"subscribe","meetingId"}\`, \`{"type":"unsubscribe","meetingId"}\`, \`{"type":"ping"}\`.
 Server messages: \`{"type":"subscribed","meetingId","room"}\` (room: the Room or null), then
 \`{"type":"room","meetingId","version","change","room"}\` for every change (change: the event type; room null
 once the meeting is over), \`{"type":"unsubscribed","meetingId"}\`, \`{"type":"pong"}\` and
-\`{"type":"error","error","detail","meetingId"?}\` (e.g. \`meeting-not-found\` for a meeting the caller may not see).`;
+\`{"type":"error","error","detail","meetingId"?}\` (e.g. \`meeting-not-found\` for a meeting the caller may not see, \`service-unavailable\` while a server is away).`;
 
 /** The OpenAPI 3.1 document, generated from the same route specs and zod schemas that validate requests. */
 export function openApiDocument(routes: readonly QueryRoute[]) {
