@@ -17,6 +17,8 @@ export const ConfigSchema = z.object({
   SESSION_TTL_SECONDS: PositiveInt.default(3600),
   /** How long a request with `minPosition` waits for the projections before answering 503. */
   READ_YOUR_WRITES_TIMEOUT_MS: PositiveInt.max(60_000).default(2000),
+  /** How often open WebSockets check that their sessions still exist (closed with 4401 if not). */
+  WS_SESSION_CHECK_MS: PositiveInt.min(100).max(60_000).default(1000),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -6,6 +6,7 @@ test('defaults give the local profile', () => {
   const config = loadConfig({});
   assert.equal(config.PORT, 3001);
   assert.equal(config.READ_YOUR_WRITES_TIMEOUT_MS, 2000);
+  assert.equal(config.WS_SESSION_CHECK_MS, 1000);
   assert.equal(config.REDIS_KEY_PREFIX, '');
   assert.match(config.DATABASE_URL, /^postgres:/);
 });
@@ -19,4 +20,14 @@ test('a wrong setting fails with one line naming it', () => {
       /READ_YOUR_WRITES_TIMEOUT_MS/.test(e.message) &&
       !e.message.includes('\n'),
   );
+});
+
+test('WS_SESSION_CHECK_MS is read as milliseconds, between 100 and 60000', () => {
+  assert.equal(loadConfig({ WS_SESSION_CHECK_MS: '250' }).WS_SESSION_CHECK_MS, 250);
+  for (const wrong of ['0', '50', '60001', 'often'])
+    assert.throws(
+      () => loadConfig({ WS_SESSION_CHECK_MS: wrong }),
+      (e: unknown) => e instanceof ConfigError && /WS_SESSION_CHECK_MS/.test(e.message),
+      wrong,
+    );
 });

@@ -1,6 +1,6 @@
 import { RedisSessionStore } from '@meetings/command-service/sessions';
+import { createPool, logConnectionErrors, REDIS_OUTAGE_OPTIONS, withTimeout } from '@meetings/db';
 import { Redis } from 'ioredis';
-import pg from 'pg';
 import type { Config } from './config.js';
 import { createApp } from './http/app.js';
 import { meetingRoutes } from './http/routes/meeting-routes.js';
@@ -16,6 +16,9 @@ import { RoomCache } from './rooms/room-cache.js';
 import { RoomHub } from './rooms/room-hub.js';
 import { RoomSocketServer } from './ws/room-socket-server.js';
 
+/** Longest a readiness check waits for PostgreSQL and Redis before answering 503. */
+const READY_TIMEOUT_MS = 1500;
+
 export interface RunningService {
   port: number;
   close(): Promise<void>;
@@ -23,9 +26,9 @@ export interface RunningService {
 
 /** Wires the readers into the HTTP and WebSocket edges and starts listening. */
 export async function startService(config: Config, logger: Logger): Promise<RunningService> {
-  const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: config.DB_POOL_SIZE });
-  pool.on('error', (error) => logger.error({ err: error }, 'idle PostgreSQL connection failed'));
-  const redisOptions = { lazyConnect: true, maxRetriesPerRequest: 2 };
+  const pool = createPool({ connectionString: config.DATABASE_URL, max: config.DB_POOL_SIZE }, logger);
+  // While Redis is down, commands fail within about a second (503) and the clients reconnect by themselves.
+  const redisOptions = { lazyConnect: true, ...REDIS_OUTAGE_OPTIONS };
   const redis = new Redis(config.REDIS_URL, { ...redisOptions, keyPrefix: config.REDIS_KEY_PREFIX });
   // Subscriber mode takes a connection of its own; channels carry the prefix explicitly.
   const subscriber = new Redis(config.REDIS_URL, redisOptions);
@@ -33,7 +36,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     ['Redis', redis],
     ['Redis subscriber', subscriber],
   ] as const) {
-    client.on('error', (error) => logger.error({ err: error }, `${name} connection error`));
+    client.on('error', logConnectionErrors(logger, name));
   }
   await Promise.all([redis.connect(), subscriber.connect(), pool.query('SELECT 1')]);
 
@@ -42,8 +45,11 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   const rooms = new RoomCache(redis);
   const hub = new RoomHub(subscriber, config.REDIS_KEY_PREFIX, logger);
   // The read-your-writes poller's own connection: waiting reads must not queue it behind them.
-  const pollerPool = new pg.Pool({ connectionString: config.DATABASE_URL, max: 1 });
-  pollerPool.on('error', (error) => logger.error({ err: error }, 'idle PostgreSQL connection failed'));
+  const pollerPool = createPool(
+    { connectionString: config.DATABASE_URL, max: 1 },
+    logger,
+    'read-your-writes',
+  );
   const readYourWrites = new ReadYourWrites(new ProjectionCheckpoints(pollerPool, redis), {
     timeoutMs: config.READ_YOUR_WRITES_TIMEOUT_MS,
   });
@@ -57,14 +63,19 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     sessions,
     readYourWrites,
     logger,
+    // Answers within READY_TIMEOUT_MS even while a server is silent; ready again once all answer.
     checkReady: async () => {
-      await Promise.all([pool.query('SELECT 1'), redis.ping()]);
       if (subscriber.status !== 'ready') throw new Error(`Redis subscriber is ${subscriber.status}`);
+      await withTimeout(Promise.all([pool.query('SELECT 1'), redis.ping()]), READY_TIMEOUT_MS, 'readiness');
     },
   });
 
   const server = app.listen(config.PORT, config.HOST);
-  const sockets = new RoomSocketServer({ sessions, meetings, rooms, hub, logger, maxSubscriptions: 100 });
+  const sockets = new RoomSocketServer(
+    { sessions, meetings, rooms, hub, logger, maxSubscriptions: 100 },
+    // 'ready' of the sessions' Redis client: after a reconnection every session is checked at once.
+    { sessionCheckMs: config.WS_SESSION_CHECK_MS, sessionStoreEvents: redis },
+  );
   sockets.attach(server);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);

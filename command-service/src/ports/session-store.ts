@@ -26,6 +26,12 @@ export interface SessionStore {
   /** The session of a token, its time-to-live refreshed; null when unknown or expired. */
   touch(token: string): Promise<Session | null>;
   revoke(token: string): Promise<boolean>;
+  /**
+   * Which of these session ids still exist (unknown, expired and revoked ones are left out), in one
+   * round trip however many are asked. Read-only: it refreshes no time-to-live, so a caller that
+   * merely holds a session open (a WebSocket checking it every second) does not keep it alive.
+   */
+  alive(sessionIds: readonly string[]): Promise<Set<string>>;
 }
 
 /** Counts failed log-ins per username to refuse guessing (429). */

@@ -18,12 +18,22 @@ export type ServerMessage =
   | { type: 'error'; error: WsErrorCode; detail: string; meetingId?: string };
 
 export type WsErrorCode =
-  'invalid-message' | 'meeting-not-found' | 'not-subscribed' | 'too-many-subscriptions' | 'internal-error';
+  | 'invalid-message'
+  | 'meeting-not-found'
+  | 'not-subscribed'
+  | 'too-many-subscriptions'
+  | 'service-unavailable'
+  | 'internal-error';
 
 /** Close codes: 4401 mirrors HTTP 401 (RFC 6455 leaves 4000-4999 to applications). */
 export const CLOSE_UNAUTHORIZED = 4401;
 export const CLOSE_GOING_AWAY = 1001;
 export const CLOSE_INTERNAL = 1011;
+/** RFC 6455's "try again later": the session could not be checked while a server is away. */
+export const CLOSE_TRY_AGAIN_LATER = 1013;
+
+/** The reason of a 4401 close for a session that ended (logged out, expired, lost). */
+export const SESSION_ENDED = 'the session has expired or was revoked';
 
 /** Parses a client frame; a message for the client (never an exception) when it is not valid. */
 export function parseClientMessage(raw: string): ClientMessage | { invalid: string } {

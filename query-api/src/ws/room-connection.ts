@@ -1,4 +1,5 @@
 import type { SessionStore } from '@meetings/command-service/sessions';
+import { isOutage } from '@meetings/db';
 import type { WebSocket } from 'ws';
 import type { Logger } from '../logger.js';
 import type { MeetingsReader } from '../read/meetings-reader.js';
@@ -6,7 +7,7 @@ import type { Viewer } from '../read/visibility.js';
 import type { RoomCache, RoomChangeMessage } from '../rooms/room-cache.js';
 import { parseRoom } from '../rooms/room-cache.js';
 import type { RoomHub } from '../rooms/room-hub.js';
-import { CLOSE_UNAUTHORIZED, parseClientMessage } from './messages.js';
+import { CLOSE_UNAUTHORIZED, SESSION_ENDED, parseClientMessage } from './messages.js';
 import type { ServerMessage } from './messages.js';
 
 export interface RoomConnectionDeps {
@@ -48,6 +49,15 @@ export class RoomConnection {
     ws.on('message', (data, isBinary) => {
       const text = isBinary ? null : Buffer.isBuffer(data) ? data.toString('utf8') : null;
       this.onMessage(text).catch((error: unknown) => {
+        if (isOutage(error)) {
+          this.log.warn({ err: error }, 'WebSocket message failed: a server is unavailable');
+          this.send({
+            type: 'error',
+            error: 'service-unavailable',
+            detail: 'a server is unavailable; try again',
+          });
+          return;
+        }
         this.log.error({ err: error }, 'WebSocket message failed');
         this.send({ type: 'error', error: 'internal-error', detail: 'an unexpected error occurred' });
       });
@@ -84,7 +94,7 @@ export class RoomConnection {
     try {
       // The session may have ended since the connection opened.
       if (!(await this.deps.sessions.touch(this.token))) {
-        this.ws.close(CLOSE_UNAUTHORIZED, 'the session has expired or was revoked');
+        this.ws.close(CLOSE_UNAUTHORIZED, SESSION_ENDED);
         return;
       }
       if (!(await this.deps.meetings.isVisible(this.viewer, meetingId))) {

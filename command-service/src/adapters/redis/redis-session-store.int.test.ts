@@ -58,6 +58,75 @@ describe('RedisSessionStore (real Redis)', () => {
     assert.equal(await redis.exists(`session:${session.sessionId}`), 0);
     assert.equal(await store.touch('never-issued'), null);
   });
+
+  test('alive answers which sessions exist, without refreshing their TTLs', async () => {
+    const store = new RedisSessionStore(redis, 3600);
+    const [kept, revoked, expired] = await Promise.all([1, 2, 3].map(() => store.create(user)));
+    await store.revoke(revoked!.token);
+    await redis.pexpire(`session:${expired!.session.sessionId}`, 1);
+    await redis.expire(`session:${kept!.session.sessionId}`, 100);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    const ids = [kept!.session.sessionId, revoked!.session.sessionId, expired!.session.sessionId];
+    const alive = await store.alive([...ids, kept!.session.sessionId, 'never-issued']);
+    assert.deepEqual([...alive], [kept!.session.sessionId]);
+    const ttl = await redis.ttl(`session:${kept!.session.sessionId}`);
+    assert.ok(ttl > 0 && ttl <= 100, `ttl ${ttl} (alive must not slide it)`);
+    assert.equal(
+      await redis.hget(`session:${kept!.session.sessionId}`, 'last_active_at'),
+      kept!.session.lastActiveAt,
+    );
+    assert.equal((await redis.keys('session:never-issued')).length, 0, 'nothing is created');
+    assert.deepEqual(await store.alive([]), new Set());
+  });
+
+  test('alive checks thousands of ids in one round trip: every chunk is sent before any answer', async () => {
+    const client = new Redis(url, { keyPrefix: prefix });
+    const store = new RedisSessionStore(client, 3600);
+    try {
+      const created = await Promise.all(Array.from({ length: 5 }, () => store.create(user)));
+      const real = created.map((c) => c.session.sessionId);
+      await store.revoke(created[3]!.token);
+      const ids = Array.from({ length: 4995 }, (_, i) => `missing-${i}`);
+      ids.splice(0, 0, real[0]!);
+      ids.splice(999, 0, real[1]!); // the last of the first chunk
+      ids.splice(1000, 0, real[2]!); // the first of the second
+      ids.splice(2500, 0, real[3]!);
+      ids.push(real[4]!);
+      // Count the calls and whether any was sent after another had been answered.
+      const evaluate = client.eval.bind(client);
+      let sent = 0;
+      let answered = 0;
+      let sentAfterAnAnswer = false;
+      client.eval = ((...args: Parameters<typeof evaluate>) => {
+        sent += 1;
+        if (answered > 0) sentAfterAnAnswer = true;
+        return evaluate(...args).finally(() => (answered += 1));
+      }) as typeof client.eval;
+      const started = performance.now();
+      const alive = await store.alive(ids);
+      const ms = performance.now() - started;
+      assert.deepEqual(alive, new Set([real[0], real[1], real[2], real[4]]));
+      assert.equal(sent, 5, 'chunks of 1000');
+      assert.equal(sentAfterAnAnswer, false);
+      console.log(`alive(${ids.length} ids) answered in ${ms.toFixed(1)} ms`);
+    } finally {
+      client.disconnect();
+    }
+  });
+
+  test('alive fails (rather than answering "none") when Redis cannot be reached', async () => {
+    const client = new Redis('redis://127.0.0.1:1', {
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
+    client.on('error', () => undefined);
+    try {
+      await assert.rejects(new RedisSessionStore(client, 3600).alive(['some-session']));
+    } finally {
+      client.disconnect();
+    }
+  });
 });
 
 describe('RedisLoginThrottle (real Redis)', () => {

@@ -9,6 +9,15 @@ redis.call('HSET', KEYS[1], 'last_active_at', ARGV[1])
 redis.call('EXPIRE', KEYS[1], ARGV[2])
 return redis.call('HGETALL', KEYS[1])`;
 
+// Read-only: whether each key exists, in the order given.
+const EXISTS_SCRIPT = `
+local found = {}
+for i, key in ipairs(KEYS) do found[i] = redis.call('EXISTS', key) end
+return found`;
+
+/** Keys per script call of `alive`. */
+const ALIVE_CHUNK = 1000;
+
 const hashToken = (token: string) => createHash('sha256').update(token).digest('base64url');
 
 /**
@@ -72,6 +81,27 @@ export class RedisSessionStore implements SessionStore {
 
   async revoke(token: string): Promise<boolean> {
     return (await this.redis.del(this.key(hashToken(token)))) === 1;
+  }
+
+  /**
+   * EXISTS (which never touches a TTL) for each id, in one script call per chunk of ids, the calls
+   * written back to back: thousands of ids cost one round trip, a few milliseconds of client CPU
+   * (a pipeline of single EXISTS commands costs several times more) and well under a millisecond
+   * of Redis time per chunk.
+   */
+  async alive(sessionIds: readonly string[]): Promise<Set<string>> {
+    const ids = [...new Set(sessionIds)];
+    const chunks: string[][] = [];
+    for (let i = 0; i < ids.length; i += ALIVE_CHUNK) chunks.push(ids.slice(i, i + ALIVE_CHUNK));
+    const replies = await Promise.all(
+      chunks.map((chunk) => this.redis.eval(EXISTS_SCRIPT, chunk.length, ...chunk.map((id) => this.key(id)))),
+    );
+    const alive = new Set<string>();
+    chunks.forEach((chunk, c) => {
+      const found = replies[c] as number[];
+      chunk.forEach((id, i) => found[i] === 1 && alive.add(id));
+    });
+    return alive;
   }
 }
 
