@@ -1,7 +1,13 @@
 import { createUpcasterRegistry } from '@meetings/events';
-import { ASYNC_COMMIT, PostgresEventStore } from '@meetings/db';
+import {
+  ASYNC_COMMIT,
+  createPool,
+  logConnectionErrors,
+  PostgresEventStore,
+  REDIS_OUTAGE_OPTIONS,
+  withTimeout,
+} from '@meetings/db';
 import { Redis } from 'ioredis';
-import pg from 'pg';
 import { Argon2PasswordHasher } from './adapters/argon2/argon2-password-hasher.js';
 import { PostgresIdempotencyStore } from './adapters/postgres/postgres-idempotency-store.js';
 import { RedisLoginThrottle, RedisSessionStore } from './adapters/redis/redis-session-store.js';
@@ -13,6 +19,9 @@ import { accountRoutes } from './http/routes/account-routes.js';
 import { meetingRoutes } from './http/routes/meeting-routes.js';
 import type { Logger } from './logger.js';
 
+/** Longest a readiness check waits for PostgreSQL and Redis before answering 503. */
+const READY_TIMEOUT_MS = 1500;
+
 export interface RunningService {
   port: number;
   close(): Promise<void>;
@@ -20,14 +29,13 @@ export interface RunningService {
 
 /** Wires the adapters into the application and starts listening. */
 export async function startService(config: Config, logger: Logger): Promise<RunningService> {
-  const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: config.DB_POOL_SIZE });
-  pool.on('error', (error) => logger.error({ err: error }, 'idle PostgreSQL connection failed'));
+  const pool = createPool({ connectionString: config.DATABASE_URL, max: config.DB_POOL_SIZE }, logger);
   const redis = new Redis(config.REDIS_URL, {
     keyPrefix: config.REDIS_KEY_PREFIX,
     lazyConnect: true,
-    maxRetriesPerRequest: 2,
+    ...REDIS_OUTAGE_OPTIONS,
   });
-  redis.on('error', (error) => logger.error({ err: error }, 'Redis connection error'));
+  redis.on('error', logConnectionErrors(logger, 'Redis'));
   await Promise.all([redis.connect(), pool.query('SELECT 1')]);
 
   const store = new PostgresEventStore(pool);
@@ -43,14 +51,14 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     sessions,
     new RedisLoginThrottle(redis, config.LOGIN_MAX_FAILURES, config.LOGIN_LOCKOUT_SECONDS),
   );
-  // A lost claim or answer is rebuilt from the stream (deterministic ids, the events' keys): no
-  // need to wait for the WAL flush, nor to hold back global-log readers meanwhile.
-  const idempotencyPool = new pg.Pool({
-    connectionString: config.DATABASE_URL,
-    max: Math.max(2, Math.ceil(config.DB_POOL_SIZE / 2)),
-    ...ASYNC_COMMIT,
-  });
-  idempotencyPool.on('error', (error) => logger.error({ err: error }, 'idle PostgreSQL connection failed'));
+  // A request with an Idempotency-Key holds one of these connections while it runs: its claim is
+  // an advisory lock that ends with the connection. Claims commit asynchronously (one lost in a
+  // crash went with the connection holding it); answers commit synchronously (see the store).
+  const idempotencyPool = createPool(
+    { connectionString: config.DATABASE_URL, max: config.DB_POOL_SIZE, ...ASYNC_COMMIT },
+    logger,
+    'idempotency',
+  );
   const idempotency = new PostgresIdempotencyStore(idempotencyPool, config.IDEMPOTENCY_TTL_SECONDS);
 
   const app = createApp({
@@ -59,8 +67,9 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     idempotency,
     logger,
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
+    // Answers within READY_TIMEOUT_MS even while a server is silent; ready again once both answer.
     checkReady: async () => {
-      await Promise.all([pool.query('SELECT 1'), redis.ping()]);
+      await withTimeout(Promise.all([pool.query('SELECT 1'), redis.ping()]), READY_TIMEOUT_MS, 'readiness');
     },
   });
 

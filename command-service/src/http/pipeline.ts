@@ -80,7 +80,8 @@ export function handlerFor(spec: RouteSpec, deps: PipelineDeps): RequestHandler 
       sendResult(res, result);
     } catch (error) {
       const problem = problemFromError(error, req.correlationId);
-      if (problem.status >= 500) log.error({ err: error }, 'command failed');
+      if (problem.status === 503) log.warn({ err: error }, 'command failed: a server is unavailable');
+      else if (problem.status >= 500) log.error({ err: error }, 'command failed');
       else log.info({ status: problem.status, type: problem.type }, 'command refused');
       sendProblem(req, res, problem);
     }
@@ -111,6 +112,7 @@ async function withIdempotency(
   if (claim.outcome === 'replay') {
     return { ...claim.response, headers: { ...claim.response.headers, 'Idempotent-Replayed': 'true' } };
   }
+  const claimed = claim.key;
   let result: HttpResult;
   try {
     result = await run();
@@ -118,10 +120,10 @@ async function withIdempotency(
     const problem = problemFromError(error, req.correlationId);
     // A refusal is the answer to this request and is kept; our own failure frees the key for a retry.
     if (problem.status >= 500 || problem.type === 'concurrency-conflict') {
-      await store.release(scope, key);
+      await claimed.release().catch(() => undefined); // the claim ends with its connection anyway
       throw error;
     }
-    await store.complete(scope, key, {
+    await claimed.complete({
       status: problem.status,
       headers: { 'Content-Type': 'application/problem+json', ...problem.headers },
       body: problem.toJSON(req.originalUrl),
@@ -131,6 +133,6 @@ async function withIdempotency(
   const headers = Object.fromEntries(
     Object.entries(result.headers ?? {}).filter(([name]) => REPLAYED_HEADERS.includes(name.toLowerCase())),
   );
-  await store.complete(scope, key, { status: result.status, headers, body: result.body });
+  await claimed.complete({ status: result.status, headers, body: result.body });
   return result;
 }

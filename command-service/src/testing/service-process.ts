@@ -15,6 +15,8 @@ export interface ServiceUnderTest {
   redisPrefix: string;
   /** Structured log lines the process wrote, parsed. */
   logs: Record<string, unknown>[];
+  /** True while the process runs (it has not exited, crashed nor been stopped). */
+  running(): boolean;
   /** Sends SIGTERM and resolves with the exit code (a graceful stop is 0). */
   terminate(): Promise<number | null>;
   /** Stops the process and removes its database and Redis keys. */
@@ -29,6 +31,8 @@ export interface ProcessSpec {
   env?: Record<string, string>;
   /** Run against this database and Redis prefix (owned by the caller) instead of fresh ones. */
   shared?: { db: TestDatabase; redisPrefix: string };
+  /** Run against this Redis instead of REDIS_URL (or the machine's), e.g. a private one a test crashes. */
+  redisUrl?: string;
   /** false: after the ready line, discard the output unparsed (a bench's client must stay light). */
   keepLogs?: boolean;
 }
@@ -58,7 +62,7 @@ function killChildrenOnExit(child: ChildProcess): void {
  */
 export async function startProcessUnderTest(spec: ProcessSpec): Promise<ServiceUnderTest> {
   const db = spec.shared?.db ?? (await createTestDatabase());
-  const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const redisUrl = spec.redisUrl ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
   const redisPrefix = spec.shared?.redisPrefix ?? `test:${randomBytes(6).toString('hex')}:`;
   const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', spec.main], {
     env: {
@@ -117,6 +121,7 @@ export async function startProcessUnderTest(spec: ProcessSpec): Promise<ServiceU
     redisUrl,
     redisPrefix,
     logs,
+    running: () => child.exitCode === null && child.signalCode === null,
     terminate: () => stopChild(child),
     stop: async () => {
       await stopChild(child);
@@ -132,7 +137,7 @@ const MAIN = fileURLToPath(new URL('../main.ts', import.meta.url));
 /** The command service under test. */
 export function startServiceProcess(
   env: Record<string, string> = {},
-  options: Pick<ProcessSpec, 'keepLogs'> = {},
+  options: Pick<ProcessSpec, 'keepLogs' | 'shared' | 'redisUrl'> = {},
 ): Promise<ServiceUnderTest> {
   return startProcessUnderTest({
     ...options,

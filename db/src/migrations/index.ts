@@ -4,6 +4,7 @@ import * as commandIdempotency from './20261121000003_command_idempotency.js';
 import * as projectionState from './20261121000004_projection_state.js';
 import * as readTables from './20261121000002_read_tables.js';
 import * as readTablesWithoutCrossTableKeys from './20261121000005_read_tables_without_cross_table_keys.js';
+import * as idempotencyClaimsBySession from './20261130000001_idempotency_claims_by_session.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -17,4 +18,5 @@ export const migrations: ReadonlyArray<readonly [name: string, migration: Migrat
   ['20261121000003_command_idempotency', commandIdempotency],
   ['20261121000004_projection_state', projectionState],
   ['20261121000005_read_tables_without_cross_table_keys', readTablesWithoutCrossTableKeys],
+  ['20261130000001_idempotency_claims_by_session', idempotencyClaimsBySession],
 ];

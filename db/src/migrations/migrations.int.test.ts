@@ -340,23 +340,24 @@ test('migrating up again is clean and yields the same schema', async () => {
   assert.deepEqual(await schemaSnapshot(), firstSchema);
 });
 
-test('reverting 000005 brings back exactly the foreign keys and schema of 000004', async () => {
-  const last = MIGRATIONS.at(-1)!;
-  assert.equal(last, '20261121000005_read_tables_without_cross_table_keys');
+test('reverting 000005 (and what came after it) brings back exactly the foreign keys and schema of 000004', async () => {
+  const at = MIGRATIONS.indexOf('20261121000005_read_tables_without_cross_table_keys');
+  assert.ok(at > 0);
+  const reverted = MIGRATIONS.slice(at);
   // A second database migrated one step at a time up to 000004 is the reference.
   const reference = await createTestDatabase({ migrate: false });
   const referenceClient = new pg.Client({ connectionString: reference.url });
   try {
-    for (const name of MIGRATIONS.slice(0, -1)) assert.deepEqual(await migrate(reference.url, 'up'), [name]);
+    for (const name of MIGRATIONS.slice(0, at)) assert.deepEqual(await migrate(reference.url, 'up'), [name]);
     await referenceClient.connect();
     const keys = await foreignKeys(referenceClient);
     assert.equal(keys.length, 19);
 
-    assert.deepEqual(await migrate(db.url, 'down'), [last]);
+    for (const name of [...reverted].reverse()) assert.deepEqual(await migrate(db.url, 'down'), [name]);
     assert.deepEqual(await foreignKeys(client), keys);
     assert.deepEqual(await schemaSnapshot(client), await schemaSnapshot(referenceClient));
 
-    assert.deepEqual(await migrate(db.url, 'up'), [last]);
+    for (const name of reverted) assert.deepEqual(await migrate(db.url, 'up'), [name]);
     assert.deepEqual(await schemaSnapshot(), firstSchema);
   } finally {
     await referenceClient.end();
