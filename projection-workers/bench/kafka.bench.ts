@@ -8,7 +8,7 @@
  * what the relay, the consumers and the projectors cost, not what a Kafka cluster adds.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { ASYNC_COMMIT, PostgresEventStore } from '@meetings/db';
+import { PostgresEventStore } from '@meetings/db';
 import { createTestDatabase } from '@meetings/db/testing';
 import type { TestDatabase } from '@meetings/db/testing';
 import { deleteKeys } from '@meetings/command-service/testing';
@@ -49,7 +49,7 @@ interface Profile {
 
 async function profile(): Promise<Profile> {
   const db = await createTestDatabase();
-  const pool = new pg.Pool({ connectionString: db.url, max: 12, ...ASYNC_COMMIT });
+  const pool = new pg.Pool({ connectionString: db.url, max: 12 });
   pool.on('error', () => undefined);
   const prefix = `bench:${randomBytes(4).toString('hex')}:`;
   return { db, pool, prefix, redis: new Redis(redisUrl, { keyPrefix: prefix }) };

@@ -1,9 +1,8 @@
 import { loadConfigOrExit } from '@meetings/events';
-import { ASYNC_COMMIT } from '@meetings/db';
+import { createPool, logConnectionErrors, REDIS_OUTAGE_OPTIONS } from '@meetings/db';
 import { Kafka, logLevel } from 'kafkajs';
 import type { Producer } from 'kafkajs';
 import { Redis } from 'ioredis';
-import pg from 'pg';
 import { pino } from 'pino';
 import { kafkaLogCreator } from './adapters/kafka/kafka-log.js';
 import { loadConfig } from './config.js';
@@ -15,15 +14,12 @@ import { ProjectionWorker } from './runner/projection-worker.js';
 
 const config = loadConfigOrExit('projection-workers', loadConfig);
 const logger = pino({ level: config.LOG_LEVEL, base: { service: 'projection-workers' } });
-// Read models are rebuilt from the log, so their commits need not wait for the WAL flush.
-const pool = new pg.Pool({
-  connectionString: config.DATABASE_URL,
-  max: config.DB_POOL_SIZE,
-  ...ASYNC_COMMIT,
-});
-pool.on('error', (error) => logger.error({ err: error }, 'idle PostgreSQL connection failed'));
-const redis = new Redis(config.REDIS_URL, { keyPrefix: config.REDIS_KEY_PREFIX });
-redis.on('error', (error) => logger.error({ err: error }, 'Redis connection error'));
+// Batches commit synchronously: a committed batch survives a crash (readers never see a read model
+// go back in time), and on the Kafka path the offsets committed after it may rely on it. Measured
+// at no cost (README, "Durability"): a catching-up batch is 2,000 events per WAL flush.
+const pool = createPool({ connectionString: config.DATABASE_URL, max: config.DB_POOL_SIZE }, logger);
+const redis = new Redis(config.REDIS_URL, { ...REDIS_OUTAGE_OPTIONS, keyPrefix: config.REDIS_KEY_PREFIX });
+redis.on('error', logConnectionErrors(logger, 'Redis'));
 
 const deps = {
   pool,

@@ -62,7 +62,7 @@ export function createRunners(
   projections: readonly Projection[],
   sources?: RunnerSources,
 ): ProjectionRunner<unknown>[] {
-  const log = new EventStoreSource(new PostgresEventStore(deps.pool), deps.logger, deps.pollIntervalMs);
+  const log = new EventStoreSource(new PostgresEventStore(deps.pool), deps.pollIntervalMs);
   const table = new PostgresDeadLetterStore(deps.pool);
   const upcasters = createUpcasterRegistry();
   return projections.map(

@@ -1,14 +1,11 @@
 import { privateCategories, START } from '@meetings/events';
-import type { Checkpoint } from '@meetings/events';
 import type { Logger } from 'pino';
+import type { ProjectionTarget } from '../ports/checkpoint-store.js';
 import type { EventSource } from '../ports/event-source.js';
 import type { EventPublisher, LeaderLock } from './ports.js';
 
-/** Where the relay has published up to: saved only after the broker acknowledged. */
-export interface RelayCheckpoints {
-  loadCheckpoint(name: string): Promise<Checkpoint | null>;
-  moveCheckpoint(name: string, checkpoint: Checkpoint): Promise<void>;
-}
+/** Where the relay has published up to: moved only after the broker acknowledged. */
+export type RelayCheckpoints = Pick<ProjectionTarget<unknown>, 'open'>;
 
 export interface EventRelayOptions {
   source: EventSource;
@@ -40,7 +37,8 @@ export class EventRelay {
     const held = await lock.acquire(signal);
     const stop = AbortSignal.any([signal, held.lost]);
     try {
-      const from = (await checkpoints.loadCheckpoint(this.name)) ?? START;
+      const checkpoint = await checkpoints.open(this.name);
+      const from = checkpoint.checkpoint ?? START;
       logger.info({ checkpoint: from }, 'relay active');
       const batches = source.batches(from, {
         filter: { excludeCategories: privateCategories },
@@ -50,7 +48,7 @@ export class EventRelay {
       for await (const batch of batches) {
         if (held.lost.aborted) throw new Error('lost the relay lock');
         if (batch.events.length > 0) await publisher.publish(batch.events);
-        if (batch.checkpoint) await checkpoints.moveCheckpoint(this.name, batch.checkpoint);
+        await checkpoint.commit(null, batch.checkpoint);
       }
       if (held.lost.aborted && !signal.aborted) throw new Error('lost the relay lock');
     } finally {

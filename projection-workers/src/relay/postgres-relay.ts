@@ -25,11 +25,7 @@ export interface PostgresRelayOptions {
 /** A relay of the PostgreSQL event store's log: its checkpoint in projection_checkpoints, its lock advisory. */
 export function postgresRelay(options: PostgresRelayOptions): EventRelay {
   return new EventRelay({
-    source: new EventStoreSource(
-      new PostgresEventStore(options.pool),
-      options.logger,
-      options.pollIntervalMs,
-    ),
+    source: new EventStoreSource(new PostgresEventStore(options.pool), options.pollIntervalMs),
     publisher: options.publisher,
     checkpoints: new PostgresTarget(options.pool),
     lock: new PostgresLeaderLock(

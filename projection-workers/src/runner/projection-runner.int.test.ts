@@ -68,7 +68,7 @@ function recorder(name: string, failures = { count: 0 }): Projector<pg.ClientBas
 function runner(projector: Projector<pg.ClientBase>, batchSize = 4) {
   return new ProjectionRunner({
     projector,
-    source: new EventStoreSource(store, logger, 5),
+    source: new EventStoreSource(store, 5),
     target: new PostgresTarget(pool),
     deadLetters: new PostgresDeadLetterStore(pool),
     upcasters: createUpcasterRegistry(),

@@ -1,7 +1,9 @@
 import { decodeEvent, START } from '@meetings/events';
 import type { Checkpoint, DecodedEvent, EventEnvelope, UpcasterRegistry } from '@meetings/events';
 import type { Logger } from 'pino';
-import type { ProjectionTarget } from '../ports/checkpoint-store.js';
+import { isOutage } from '@meetings/db';
+import { CheckpointConflict } from '../ports/checkpoint-store.js';
+import type { ProjectionTarget, TargetRun } from '../ports/checkpoint-store.js';
 import type { DeadLetterStore } from '../ports/dead-letter-store.js';
 import type { EventSource } from '../ports/event-source.js';
 import type { Projector } from '../projectors/projector.js';
@@ -28,7 +30,7 @@ interface Decoded {
 
 /**
  * Runs one projector: reads batches of its event types after its checkpoint and applies each batch
- * and the new checkpoint as one unit of work. A batch that fails is replayed event by event, so the
+ * and the new checkpoint as one unit of work (a commit of the target run). A batch that fails is replayed event by event, so the
  * event at fault is found, tried `maxAttempts` times, then dead-lettered while the rest applies.
  */
 export class ProjectionRunner<Tx> {
@@ -54,10 +56,16 @@ export class ProjectionRunner<Tx> {
     return this.checkpoint;
   }
 
-  /** Runs until the signal aborts; the batch in hand is finished and checkpointed first. */
+  /**
+   * Runs until the signal aborts; the batch in hand is finished and checkpointed first. Any
+   * failure of the source or the target ends the run: the supervisor opens a new one from the
+   * committed checkpoint, so nothing the target lost (a crash erasing asynchronous commits, a
+   * Redis restarting empty) is ever stepped over.
+   */
   async run(signal: AbortSignal): Promise<void> {
     const { projector, source, target } = this.options;
-    this.checkpoint = (await target.loadCheckpoint(projector.name)) ?? START;
+    const run = await target.open(projector.name);
+    this.checkpoint = run.checkpoint ?? START;
     this.log.info({ checkpoint: this.checkpoint }, 'projection started');
     const batches = source.batches(this.checkpoint, {
       filter: { eventTypes: projector.eventTypes },
@@ -65,47 +73,45 @@ export class ProjectionRunner<Tx> {
       signal,
     });
     for await (const batch of batches) {
-      await this.applyBatch(batch.events, batch.checkpoint);
+      await this.applyBatch(run, batch.events, batch.checkpoint);
       if (batch.checkpoint) this.checkpoint = batch.checkpoint;
     }
     this.log.info({ checkpoint: this.checkpoint }, 'projection stopped');
   }
 
-  private async applyBatch(recorded: readonly EventEnvelope[], checkpoint: Checkpoint | null): Promise<void> {
-    const { projector, target } = this.options;
+  private async applyBatch(
+    run: TargetRun<Tx>,
+    recorded: readonly EventEnvelope[],
+    checkpoint: Checkpoint | null,
+  ): Promise<void> {
+    const { projector } = this.options;
     const decoded = recorded.map((r) => this.decode(r));
     // An event that cannot even be decoded (unknown type, bad data) will never apply: no retries.
     for (const d of decoded.filter((d) => d.error !== null)) await this.deadLetter(d.recorded, d.error!, 1);
     const events = decoded.flatMap((d) => (d.event ? [d.event] : []));
     if (events.length === 0) {
-      if (checkpoint) await target.moveCheckpoint(projector.name, checkpoint);
+      await run.commit(null, checkpoint);
       return;
     }
     try {
-      await target.unitOfWork(async (tx) => {
-        await projector.apply(tx, events);
-        if (checkpoint) await target.saveCheckpoint(tx, projector.name, checkpoint);
-      });
+      await run.commit((tx) => projector.apply(tx, events), checkpoint);
     } catch (error) {
+      if (!isEventsFault(error)) throw error;
       this.log.warn({ err: error, events: events.length }, 'batch failed; applying its events one by one');
-      for (const event of events) await this.applyAlone(event, checkpoint !== null);
-      if (checkpoint) await target.unitOfWork((tx) => target.saveCheckpoint(tx, projector.name, checkpoint));
+      for (const event of events) await this.applyAlone(run, event, checkpoint !== null);
+      await run.commit(null, checkpoint);
     }
   }
 
-  private async applyAlone(event: DecodedEvent, checkpointed: boolean): Promise<void> {
-    const { projector, target } = this.options;
+  private async applyAlone(run: TargetRun<Tx>, event: DecodedEvent, checkpointed: boolean): Promise<void> {
+    const { projector } = this.options;
     let lastError: unknown;
     for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
       try {
-        await target.unitOfWork(async (tx) => {
-          await projector.apply(tx, [event]);
-          if (checkpointed) await target.saveCheckpoint(tx, projector.name, event.checkpoint);
-        });
+        await run.commit((tx) => projector.apply(tx, [event]), checkpointed ? event.checkpoint : null);
         return;
       } catch (error) {
-        // The store being unreachable is no fault of the event: stop, and restart from the checkpoint.
-        if (isTransient(error)) throw error;
+        if (!isEventsFault(error)) throw error;
         lastError = error;
         if (attempt < this.maxAttempts) await sleep(this.retryDelayMs * attempt);
       }
@@ -130,22 +136,12 @@ export class ProjectionRunner<Tx> {
   }
 }
 
-const TRANSIENT_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'EPIPE',
-  'ETIMEDOUT',
-  '57P01',
-  '57P02',
-  '57P03',
-  '53300',
-]);
-
-/** Connection loss, server shutdown, too many connections: errors of the target, not of the event. */
-export function isTransient(error: unknown): boolean {
-  const e = error as { code?: string; message?: string };
-  if (e.code && (TRANSIENT_CODES.has(e.code) || e.code.startsWith('08'))) return true;
-  return /Connection terminated|connection is closed|Connection is closed/i.test(e.message ?? '');
+/**
+ * Whether an event may be to blame: not when the target is unreachable (no fault of the event:
+ * stop, and restart from the checkpoint) nor when the run's checkpoint no longer holds.
+ */
+function isEventsFault(error: unknown): boolean {
+  return !isOutage(error) && !(error instanceof CheckpointConflict);
 }
 
 function describe(error: unknown): string {

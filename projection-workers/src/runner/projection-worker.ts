@@ -1,4 +1,6 @@
+import { isOutage } from '@meetings/db';
 import type { Logger } from 'pino';
+import { CheckpointConflict } from '../ports/checkpoint-store.js';
 import type { ProjectionRunner } from './projection-runner.js';
 import { sleep } from './sleep.js';
 
@@ -32,8 +34,13 @@ export class ProjectionWorker {
         failures = 0;
       } catch (error) {
         failures += 1;
-        this.logger.error({ err: error, projection: runner.name, failures }, 'projection failed; restarting');
-        await sleep(Math.min(200 * 2 ** failures, 10_000), signal);
+        // A server away or a checkpoint the target lost is expected in operation; anything else is a bug.
+        const expected = isOutage(error) || error instanceof CheckpointConflict;
+        const entry = { err: error, projection: runner.name, failures };
+        if (expected)
+          this.logger.warn(entry, 'projection interrupted; resuming from its committed checkpoint');
+        else this.logger.error(entry, 'projection failed; restarting');
+        await sleep(Math.min(100 * 2 ** failures, 2_000), signal);
       }
     }
   }

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { ASYNC_COMMIT } from '@meetings/db';
 import { createTestDatabase } from '@meetings/db/testing';
 import { deleteKeys } from '@meetings/command-service/testing';
 import { Redis } from 'ioredis';
@@ -37,7 +36,7 @@ export async function readModels(pool: pg.Pool, redisPrefix: string): Promise<Re
 /** What the local profile makes of `source`'s log: copied to a scratch database and projected there. */
 export async function localProfileOf(source: pg.Pool): Promise<ReadModels> {
   const db = await createTestDatabase();
-  const pool = new pg.Pool({ connectionString: db.url, max: 10, ...ASYNC_COMMIT });
+  const pool = new pg.Pool({ connectionString: db.url, max: 10 });
   pool.on('error', () => undefined);
   const prefix = `test:${randomBytes(6).toString('hex')}:`;
   const redis = new Redis(redisUrl(), { keyPrefix: prefix });

@@ -35,7 +35,7 @@ export async function dumpTables(pool: pg.Pool): Promise<Record<string, string[]
 
 /**
  * Every Redis key under a prefix with its value (hashes as sorted objects, lists in order), the
- * prefix removed; projection checkpoints are left out.
+ * prefix removed; projection checkpoints and generation markers are left out.
  */
 export async function dumpRedis(url: string, prefix: string): Promise<Record<string, unknown>> {
   const redis = new Redis(url);
@@ -50,7 +50,8 @@ export async function dumpRedis(url: string, prefix: string): Promise<Record<str
     const dump: Record<string, unknown> = {};
     for (const key of keys.sort()) {
       const name = key.slice(prefix.length);
-      if (name.startsWith('projection-checkpoint:')) continue;
+      // Where a projection stands and its random generation are not read-model content.
+      if (name.startsWith('projection-checkpoint:') || name.startsWith('projection-generation:')) continue;
       const type = await redis.type(key);
       if (type === 'hash') dump[name] = Object.fromEntries(Object.entries(await redis.hgetall(key)).sort());
       else if (type === 'list') dump[name] = await redis.lrange(key, 0, -1);

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { ASYNC_COMMIT } from '@meetings/db';
 import { createTestDatabase } from '@meetings/db/testing';
 import type { TestDatabase } from '@meetings/db/testing';
 import { streams } from '@meetings/events';
@@ -30,7 +29,7 @@ let broker: KafkaMockBroker;
 
 before(async () => {
   [db, broker] = await Promise.all([createTestDatabase(), startKafkaMockBroker()]);
-  pool = new pg.Pool({ connectionString: db.url, max: 6, ...ASYNC_COMMIT });
+  pool = new pg.Pool({ connectionString: db.url, max: 6 });
   await new MockTopicAdmin(broker).ensureTopics(topicLayout(3));
 });
 after(async () => {

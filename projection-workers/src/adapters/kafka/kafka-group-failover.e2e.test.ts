@@ -4,7 +4,7 @@ import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { ASYNC_COMMIT, PostgresEventStore } from '@meetings/db';
+import { PostgresEventStore } from '@meetings/db';
 import { createTestDatabase } from '@meetings/db/testing';
 import type { TestDatabase } from '@meetings/db/testing';
 import { deleteKeys } from '@meetings/command-service/testing';
@@ -31,7 +31,7 @@ const workers: ChildProcess[] = [];
 
 before(async () => {
   [db, broker] = await Promise.all([createTestDatabase(), startKafkaMockBroker()]);
-  pool = new pg.Pool({ connectionString: db.url, max: 8, ...ASYNC_COMMIT });
+  pool = new pg.Pool({ connectionString: db.url, max: 8 });
   pool.on('error', () => undefined);
   await new MockTopicAdmin(broker).ensureTopics(topicLayout(6));
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { ASYNC_COMMIT, PostgresEventStore } from '@meetings/db';
+import { PostgresEventStore } from '@meetings/db';
 import { createTestDatabase } from '@meetings/db/testing';
 import type { TestDatabase } from '@meetings/db/testing';
 import { deleteKeys } from '@meetings/command-service/testing';
@@ -32,7 +32,7 @@ let broker: KafkaMockBroker;
 
 before(async () => {
   [db, broker] = await Promise.all([createTestDatabase(), startKafkaMockBroker()]);
-  pool = new pg.Pool({ connectionString: db.url, max: 10, ...ASYNC_COMMIT });
+  pool = new pg.Pool({ connectionString: db.url, max: 10 });
   pool.on('error', () => undefined);
   await new MockTopicAdmin(broker).ensureTopics(topicLayout(4));
 });

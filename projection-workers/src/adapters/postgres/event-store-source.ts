@@ -1,40 +1,29 @@
 import type { Checkpoint, EventStore, ReadAllResult } from '@meetings/events';
-import type { Logger } from 'pino';
 import type { EventBatch, EventSource, EventSourceOptions } from '../../ports/event-source.js';
 import { sleep } from '../../runner/sleep.js';
 
 /**
  * The local profile's source: pages of the event store's global log, which never hands out a
- * position an earlier transaction could still fill. Polls when caught up; a failed read (a
- * restarting database) is retried with backoff instead of ending the projection. While a full page
+ * position an earlier transaction could still fill. Polls when caught up. A failed read ends the
+ * iteration: the database may have crashed and lost what the projection committed last, so the
+ * runner must start over from its committed checkpoint, not from a position kept here. While a full page
  * is being applied the next one is already read, so a catching-up projection does not wait for the
  * log between batches.
  */
 export class EventStoreSource implements EventSource {
   constructor(
     private readonly store: Pick<EventStore, 'readAll'>,
-    private readonly logger: Logger,
     private readonly pollIntervalMs = 20,
   ) {}
 
   async *batches(from: Checkpoint, options: EventSourceOptions): AsyncIterable<EventBatch> {
     let checkpoint = from;
-    let failures = 0;
     let ahead: Promise<ReadAllResult> | null = null;
     try {
       while (!options.signal.aborted) {
-        let page: ReadAllResult;
-        try {
-          page = await (ahead ?? this.read(checkpoint, options));
-          failures = 0;
-        } catch (error) {
-          failures += 1;
-          this.logger.warn({ err: error, failures }, 'reading the event log failed; retrying');
-          await sleep(Math.min(100 * 2 ** failures, 5000), options.signal);
-          continue;
-        } finally {
-          ahead = null;
-        }
+        const reading = ahead ?? this.read(checkpoint, options);
+        ahead = null;
+        const page = await reading;
         const moved =
           page.checkpoint.transactionId !== checkpoint.transactionId ||
           page.checkpoint.globalPosition !== checkpoint.globalPosition;

@@ -1,22 +1,53 @@
 import type { Checkpoint } from '@meetings/events';
 import type pg from 'pg';
-import type { ProjectionTarget } from '../../ports/checkpoint-store.js';
+import { CheckpointConflict } from '../../ports/checkpoint-store.js';
+import type { ProjectionTarget, TargetRun } from '../../ports/checkpoint-store.js';
 
-const SAVE_CHECKPOINT = `INSERT INTO projection_checkpoints (projection, transaction_id, global_position)
-  VALUES ($1, $2, $3)
-  ON CONFLICT (projection) DO UPDATE SET transaction_id = EXCLUDED.transaction_id,
-    global_position = EXCLUDED.global_position, updated_at = now()`;
+// Compare-and-set: the checkpoint moves only from the one the run last committed. After a crash
+// that erased asynchronous commits, the stored checkpoint is older than the run believes, the
+// statement matches nothing, and the run starts over from what is really there.
+const FIRST_CHECKPOINT = `INSERT INTO projection_checkpoints (projection, transaction_id, global_position)
+  VALUES ($1, $2, $3) ON CONFLICT (projection) DO NOTHING`;
+const NEXT_CHECKPOINT = `UPDATE projection_checkpoints
+  SET transaction_id = $4, global_position = $5, updated_at = now()
+  WHERE projection = $1 AND transaction_id = $2 AND global_position = $3`;
 
 /** PostgreSQL read tables: effects and checkpoint commit in one transaction, or neither does. */
 export class PostgresTarget implements ProjectionTarget<pg.ClientBase> {
   constructor(private readonly pool: pg.Pool) {}
 
-  async unitOfWork<T>(work: (tx: pg.ClientBase) => Promise<T>): Promise<T> {
+  async open(projection: string): Promise<TargetRun<pg.ClientBase>> {
+    return new PostgresRun(this.pool, projection, await loadCheckpoint(this.pool, projection));
+  }
+
+  loadCheckpoint(projection: string): Promise<Checkpoint | null> {
+    return loadCheckpoint(this.pool, projection);
+  }
+}
+
+class PostgresRun implements TargetRun<pg.ClientBase> {
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly projection: string,
+    public checkpoint: Checkpoint | null,
+  ) {}
+
+  async commit<T>(
+    work: ((tx: pg.ClientBase) => Promise<T>) | null,
+    to: Checkpoint | null,
+  ): Promise<T | undefined> {
+    // Only a checkpoint to move: one statement, no transaction (an idle projection, every poll).
+    if (!work) {
+      if (to) await this.move(this.pool, to);
+      return undefined;
+    }
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
       const result = await work(client);
+      if (to) await this.move(client, to);
       await client.query('COMMIT');
+      if (to) this.checkpoint = to;
       return result;
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
@@ -26,17 +57,24 @@ export class PostgresTarget implements ProjectionTarget<pg.ClientBase> {
     }
   }
 
-  async loadCheckpoint(projection: string): Promise<Checkpoint | null> {
-    return loadCheckpoint(this.pool, projection);
-  }
-
-  async saveCheckpoint(tx: pg.ClientBase, projection: string, checkpoint: Checkpoint): Promise<void> {
-    await tx.query(SAVE_CHECKPOINT, [projection, checkpoint.transactionId, checkpoint.globalPosition]);
-  }
-
-  /** One statement, no transaction: an idle projection moves along the log at every poll. */
-  async moveCheckpoint(projection: string, checkpoint: Checkpoint): Promise<void> {
-    await this.pool.query(SAVE_CHECKPOINT, [projection, checkpoint.transactionId, checkpoint.globalPosition]);
+  private async move(db: pg.Pool | pg.ClientBase, to: Checkpoint): Promise<void> {
+    const from = this.checkpoint;
+    const { rowCount } = from
+      ? await db.query(NEXT_CHECKPOINT, [
+          this.projection,
+          from.transactionId,
+          from.globalPosition,
+          to.transactionId,
+          to.globalPosition,
+        ])
+      : await db.query(FIRST_CHECKPOINT, [this.projection, to.transactionId, to.globalPosition]);
+    if (rowCount !== 1) {
+      throw new CheckpointConflict(
+        this.projection,
+        'the stored checkpoint is not the one this run committed',
+      );
+    }
+    if (db === this.pool) this.checkpoint = to;
   }
 }
 

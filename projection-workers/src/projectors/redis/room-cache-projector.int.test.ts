@@ -4,6 +4,9 @@ import { after, before, describe, test } from 'node:test';
 import { streams } from '@meetings/events';
 import type { DecodedEvent, EventData, EventType } from '@meetings/events';
 import { Redis } from 'ioredis';
+import { RedisTarget } from '../../adapters/redis/redis-target.js';
+import type { RedisUnit } from '../../adapters/redis/redis-target.js';
+import type { TargetRun } from '../../ports/checkpoint-store.js';
 import { EventFactory } from '../../testing/event-factory.js';
 import {
   NOTIFICATION_QUEUE_KEY,
@@ -104,8 +107,15 @@ const projector = new RoomCacheProjector({ channelPrefix: PREFIX, now: () => NOW
 
 const iso = (event: DecodedEvent) => event.occurredAt.toISOString();
 
+let run: TargetRun<RedisUnit>;
+
+/** Applies through a run of the real target, fenced as in production (no checkpoint moved). */
+async function applyWith(p: RoomCacheProjector, events: DecodedEvent[]): Promise<void> {
+  await run.commit((tx) => p.apply(tx, events), null);
+}
+
 async function apply(...events: DecodedEvent[]): Promise<void> {
-  await projector.apply(redis, events);
+  await applyWith(projector, events);
 }
 
 async function readRoom(meetingId: string): Promise<Room | null> {
@@ -161,9 +171,10 @@ async function assertRoomTtlFresh(meetingId: string): Promise<void> {
   assert.ok(ttl > ROOM_TTL_SECONDS - 5 && ttl <= ROOM_TTL_SECONDS, `room TTL ${ttl}`);
 }
 
-before(() => {
+before(async () => {
   redis = new Redis(REDIS_URL, { keyPrefix: PREFIX });
   raw = new Redis(REDIS_URL);
+  run = await new RedisTarget(redis).open('room-cache');
 });
 
 after(async () => {
@@ -369,18 +380,18 @@ describe('RoomCacheProjector', () => {
     const ALICE = randomUUID();
 
     const old = new MeetingStream(new Date(NOW.getTime() - 3_600_000)); // a rebuild, an hour later
-    await strict.apply(redis, [old.joined(ALICE), old.started(HOST)]);
+    await applyWith(strict, [old.joined(ALICE), old.started(HOST)]);
     assert.equal((await readRoom(old.meetingId))?.status, 'live');
     assert.deepEqual(await jobsOf(old.meetingId), []);
 
     const justTooOld = new MeetingStream(new Date(NOW.getTime() - 61_000)); // started 61 s before NOW
-    await strict.apply(redis, [justTooOld.started(HOST)]);
+    await applyWith(strict, [justTooOld.started(HOST)]);
     assert.equal((await readRoom(justTooOld.meetingId))?.status, 'live');
     assert.deepEqual(await jobsOf(justTooOld.meetingId), []);
 
     const justInTime = new MeetingStream(new Date(NOW.getTime() - 60_000)); // exactly 60 s before
     const started = justInTime.started(HOST);
-    await strict.apply(redis, [started]);
+    await applyWith(strict, [started]);
     assert.deepEqual(await jobsOf(justInTime.meetingId), [
       {
         jobId: started.eventId,
@@ -396,7 +407,7 @@ describe('RoomCacheProjector', () => {
     const defaults = new RoomCacheProjector({ now: () => NOW });
     const tenMinutes = new MeetingStream(new Date(NOW.getTime() - 600_000));
     const elevenMinutes = new MeetingStream(new Date(NOW.getTime() - 660_000));
-    await defaults.apply(redis, [tenMinutes.started(HOST), elevenMinutes.started(HOST)]);
+    await applyWith(defaults, [tenMinutes.started(HOST), elevenMinutes.started(HOST)]);
     assert.equal((await jobsOf(tenMinutes.meetingId)).length, 1);
     assert.equal((await jobsOf(elevenMinutes.meetingId)).length, 0);
   });

@@ -1,5 +1,6 @@
 import type { DecodedEvent, EventType } from '@meetings/events';
 import type { Redis } from 'ioredis';
+import type { RedisUnit } from '../../adapters/redis/redis-target.js';
 import type { Projector } from '../projector.js';
 import { ROOM_SCRIPT } from './room-script.js';
 
@@ -45,7 +46,8 @@ import { ROOM_SCRIPT } from './room-script.js';
  *
  * Each event is one Lua script call (room-script.ts) run with EVALSHA, EVAL when the server lost
  * the script (ioredis' defineCommand), so check, change, job and message happen together or not
- * at all. Events are applied one after another in log order; a failure stops the batch there, and
+ * at all. The call first checks the run's fence (the target's generation marker and checkpoint,
+ * see RedisTarget): a Redis that lost the rooms refuses it, and the projection is rebuilt. Events are applied one after another in log order; a failure stops the batch there, and
  * the retry skips what was already applied.
  */
 export const ROOM_CACHE_EVENT_TYPES = [
@@ -111,13 +113,15 @@ type RoomCommand = (
   roomKey: string,
   versionKey: string,
   queueKey: string,
+  generationKey: string,
+  checkpointKey: string,
   ...argv: (string | number)[]
 ) => Promise<number>;
 
 const handled: ReadonlySet<string> = new Set(ROOM_CACHE_EVENT_TYPES);
 const isRoomEvent = (event: DecodedEvent): event is RoomEvent => handled.has(event.type);
 
-export class RoomCacheProjector implements Projector<Redis> {
+export class RoomCacheProjector implements Projector<RedisUnit> {
   readonly name = 'room-cache';
   readonly eventTypes = ROOM_CACHE_EVENT_TYPES;
 
@@ -131,8 +135,9 @@ export class RoomCacheProjector implements Projector<Redis> {
     this.now = options.now ?? (() => new Date());
   }
 
-  async apply(tx: Redis, events: readonly DecodedEvent[]): Promise<void> {
-    const run = roomCommand(tx);
+  async apply(tx: RedisUnit, events: readonly DecodedEvent[]): Promise<void> {
+    const run = roomCommand(tx.redis);
+    const [generationKey, checkpointKey] = tx.fence.keys;
     for (const event of events) {
       if (!isRoomEvent(event)) continue;
       const { meetingId } = event.data;
@@ -140,6 +145,8 @@ export class RoomCacheProjector implements Projector<Redis> {
         roomKey(meetingId),
         roomVersionKey(meetingId),
         NOTIFICATION_QUEUE_KEY,
+        generationKey,
+        checkpointKey,
         event.type,
         event.streamVersion,
         meetingId,
@@ -149,6 +156,7 @@ export class RoomCacheProjector implements Projector<Redis> {
         this.channelPrefix + roomChannel(meetingId),
         ROOM_TTL_SECONDS,
         ROOM_VERSION_TTL_SECONDS,
+        ...tx.fence.args,
       );
     }
   }
@@ -172,7 +180,7 @@ export class RoomCacheProjector implements Projector<Redis> {
 function roomCommand(redis: Redis): RoomCommand {
   const commands = redis as unknown as Record<string, RoomCommand | undefined>;
   if (typeof commands[COMMAND] !== 'function') {
-    redis.defineCommand(COMMAND, { numberOfKeys: 3, lua: ROOM_SCRIPT });
+    redis.defineCommand(COMMAND, { numberOfKeys: 5, lua: ROOM_SCRIPT });
   }
   const command = commands[COMMAND];
   if (!command) throw new Error(`ioredis did not define ${COMMAND}`);

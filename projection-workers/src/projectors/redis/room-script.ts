@@ -1,21 +1,29 @@
+import { FENCE_LUA } from '../../adapters/redis/redis-target.js';
+
 /**
  * Applies one meeting event to the room cache, atomically (see room-cache-projector.ts for the
- * layout). Every key it touches comes in KEYS, so that ioredis prefixes them:
+ * layout), once the run's fence holds (FENCE_LUA: nothing is written into a Redis that lost the
+ * rooms, or whose checkpoint is not the run's). Every key it touches comes in KEYS, so that
+ * ioredis prefixes them:
  *
  *   KEYS[1]  room:<meetingId>           the room hash
  *   KEYS[2]  room-version:<meetingId>   the version guard, outliving the room
  *   KEYS[3]  queue:notifications        the notification job list
+ *   KEYS[4]  the fence's generation marker, KEYS[5] its checkpoint
  *
  *   ARGV[1]  event type                 ARGV[6]  notification job without participantIds, or ''
  *   ARGV[2]  meeting stream version     ARGV[7]  PUBLISH channel (already prefixed)
  *   ARGV[3]  meetingId                  ARGV[8]  room TTL in seconds
  *   ARGV[4]  occurredAt (ISO)           ARGV[9]  version guard TTL in seconds
- *   ARGV[5]  event data (JSON)
+ *   ARGV[5]  event data (JSON)          ARGV[10], ARGV[11]  the fence's generation and checkpoint
  *
  * Returns 1 when the event was applied (its version was above the last applied one), 0 when it
  * was a redelivery or out of date and changed nothing.
  */
-export const ROOM_SCRIPT = `
+export const ROOM_SCRIPT = `${FENCE_LUA}
+local refused = fence(KEYS[4], KEYS[5], ARGV[10], ARGV[11])
+if refused then return refused end
+
 local room_key, guard_key, queue_key = KEYS[1], KEYS[2], KEYS[3]
 local event_type = ARGV[1]
 local version = tonumber(ARGV[2])
