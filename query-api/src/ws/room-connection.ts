@@ -22,6 +22,11 @@ export interface RoomConnectionDeps {
 interface Subscription {
   /** Changes that arrived before `subscribed` was sent; null once it was. */
   early: RoomChangeMessage[] | null;
+  /**
+   * The newest version sent: an older change (the room cache rebuilt after Redis lost it replays
+   * the meeting from its start) would show the client a room from the past.
+   */
+  version: number;
   remove: (() => void) | null;
   cancelled: boolean;
 }
@@ -80,7 +85,9 @@ export class RoomConnection {
   private async subscribe(meetingId: string): Promise<void> {
     const existing = this.subscriptions.get(meetingId);
     if (existing && !existing.early) {
-      this.send({ type: 'subscribed', meetingId, room: await this.deps.rooms.get(meetingId) });
+      const room = await this.deps.rooms.get(meetingId);
+      existing.version = Math.max(existing.version, room?.version ?? 0);
+      this.send({ type: 'subscribed', meetingId, room });
       return;
     }
     if (existing) return; // in progress: its answer is on the way
@@ -89,7 +96,7 @@ export class RoomConnection {
       this.send({ type: 'error', error: 'too-many-subscriptions', detail, meetingId });
       return;
     }
-    const sub: Subscription = { early: [], remove: null, cancelled: false };
+    const sub: Subscription = { early: [], version: 0, remove: null, cancelled: false };
     this.subscriptions.set(meetingId, sub);
     try {
       // The session may have ended since the connection opened.
@@ -110,10 +117,11 @@ export class RoomConnection {
       }
       sub.remove = remove;
       const room = await this.deps.rooms.get(meetingId);
+      sub.version = room?.version ?? 0;
       this.send({ type: 'subscribed', meetingId, room });
       const early = sub.early ?? [];
       sub.early = null;
-      for (const change of early) if (change.version > (room?.version ?? 0)) this.forward(meetingId, change);
+      for (const change of early) this.forward(meetingId, sub, change);
     } catch (error) {
       if (this.subscriptions.get(meetingId) === sub) this.subscriptions.delete(meetingId);
       sub.cancelled = true;
@@ -137,10 +145,13 @@ export class RoomConnection {
   private onChange(meetingId: string, sub: Subscription, change: RoomChangeMessage): void {
     if (sub.cancelled) return;
     if (sub.early) sub.early.push(change);
-    else this.forward(meetingId, change);
+    else this.forward(meetingId, sub, change);
   }
 
-  private forward(meetingId: string, change: RoomChangeMessage): void {
+  /** Sends a change newer than what the client has; older ones and repeats are dropped. */
+  private forward(meetingId: string, sub: Subscription, change: RoomChangeMessage): void {
+    if (change.version <= sub.version) return;
+    sub.version = change.version;
     const room = parseRoom(change.room);
     this.send({ type: 'room', meetingId, version: change.version, change: change.type, room });
   }

@@ -134,6 +134,20 @@ describe('subscriptions', () => {
     assert.equal(ended.room, null, 'a deleted room is pushed as null');
   });
 
+  test('a change older than what the client has (a room cache rebuilding) or repeated is not pushed', async () => {
+    const socket = await open(guest);
+    socket.send({ type: 'subscribe', meetingId });
+    assert.equal((await socket.next()).room.version, 5);
+    await publish(meetingId, 3, 'ParticipantJoined', roomHash(meetingId, 3, {}));
+    await publish(meetingId, 5, 'ParticipantMuted', roomHash(meetingId, 5, {}));
+    await socket.silence(150);
+    await publish(meetingId, 6, 'ParticipantUnmuted', roomHash(meetingId, 6, {}));
+    assert.equal((await socket.next((m) => m.type === 'room')).version, 6);
+    await publish(meetingId, 6, 'ParticipantUnmuted', roomHash(meetingId, 6, {}));
+    await publish(meetingId, 4, 'ParticipantJoined', roomHash(meetingId, 4, {}));
+    await socket.silence(150);
+  });
+
   test('a meeting without a live room subscribes with room null; an admin may subscribe to any', async () => {
     const socket = await open(admin);
     socket.send({ type: 'subscribe', meetingId: quietId });
