@@ -19,6 +19,8 @@ export interface ServiceUnderTest {
   running(): boolean;
   /** Sends SIGTERM and resolves with the exit code (a graceful stop is 0). */
   terminate(): Promise<number | null>;
+  /** SIGKILLs the process (a crash: nothing finishes) and resolves once it is gone. */
+  kill(): Promise<void>;
   /** Stops the process and removes its database and Redis keys. */
   stop(): Promise<void>;
 }
@@ -123,6 +125,12 @@ export async function startProcessUnderTest(spec: ProcessSpec): Promise<ServiceU
     logs,
     running: () => child.exitCode === null && child.signalCode === null,
     terminate: () => stopChild(child),
+    kill: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const gone = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGKILL');
+      await gone;
+    },
     stop: async () => {
       await stopChild(child);
       if (spec.shared) return;
