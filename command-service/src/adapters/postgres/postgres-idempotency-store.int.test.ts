@@ -69,6 +69,12 @@ describe('PostgresIdempotencyStore (real PostgreSQL)', () => {
     claimed(await new PostgresIdempotencyStore(holder, 3600).claim('u6', 'dies', 'h'));
     assert.deepEqual(await store.claim('u6', 'dies', 'h'), { outcome: 'in_progress' }, 'while it lives');
     await pool.query('SELECT pg_terminate_backend($1)', [rows[0]!.pid]); // as when the process is killed
+    // The backend ends (and frees its locks) a moment after the signal: wait until it is gone.
+    for (let i = 0; i < 200; i++) {
+      const alive = await pool.query('SELECT 1 FROM pg_stat_activity WHERE pid = $1', [rows[0]!.pid]);
+      if (alive.rowCount === 0) break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
     assert.deepEqual(await store.claim('u6', 'dies', 'other'), { outcome: 'mismatch' });
     const taken = claimed(await store.claim('u6', 'dies', 'h'));
     await taken.complete({ status: 409, headers: {}, body: { rule: 'meeting-full' } });
