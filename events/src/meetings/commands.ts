@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Id, IsoDateTime } from '../common.js';
+import { Id, StorableDateTime } from '../common.js';
 import { MeetingSettings, ParticipantRole } from './events.js';
 
 const Title = z.string().trim().min(1).max(200);
@@ -10,8 +10,8 @@ export const ScheduleMeetingBody = z
   .object({
     title: Title,
     description: Description.optional(),
-    scheduledStartAt: IsoDateTime,
-    scheduledEndAt: IsoDateTime.nullable().optional(),
+    scheduledStartAt: StorableDateTime,
+    scheduledEndAt: StorableDateTime.nullable().optional(),
     maxParticipants: MaxParticipants.optional(),
     settings: MeetingSettings.partial().strict().optional(),
   })
@@ -22,8 +22,8 @@ export const UpdateMeetingBody = z
   .object({
     title: Title.optional(),
     description: Description.optional(),
-    scheduledStartAt: IsoDateTime.optional(),
-    scheduledEndAt: IsoDateTime.nullable().optional(),
+    scheduledStartAt: StorableDateTime.optional(),
+    scheduledEndAt: StorableDateTime.nullable().optional(),
     maxParticipants: MaxParticipants.optional(),
   })
   .strict()
@@ -39,7 +39,11 @@ export const CompleteRecordingBody = z
   .object({
     storageKey: z.string().min(1).max(1024),
     sizeBytes: z.number().int().nonnegative(),
-    durationSeconds: z.number().nonnegative(),
+    // Any recording fits in 31 days; a bound every store holds (the seed's duration is an integer).
+    durationSeconds: z
+      .number()
+      .nonnegative()
+      .max(31 * 86_400),
     format: z.string().min(1).max(20),
   })
   .strict();

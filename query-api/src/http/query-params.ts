@@ -1,3 +1,4 @@
+import { StorableDateTime } from '@meetings/events';
 import { z } from 'zod';
 import type { CursorKind } from '../read/cursor.js';
 import { decodeCursor, InvalidCursor } from '../read/cursor.js';
@@ -50,7 +51,7 @@ export const cursor = (kind: CursorKind) =>
     .optional()
     .describe('The `nextCursor` of the previous page (opaque).');
 
-const Timestamp = z.iso.datetime({ offset: true });
+const Timestamp = StorableDateTime;
 
 export const MeetingListQuery = z
   .strictObject({

@@ -1,3 +1,4 @@
+import { storableDateTimeProblem } from '@meetings/events';
 /**
  * Opaque keyset cursors: base64url of `{"k": kind, "t": timestamp, "i": id}` — the sort key of the
  * last row of a page. The next page starts strictly after that key, so rows inserted meanwhile can
@@ -41,7 +42,7 @@ export function decodeCursor(kind: CursorKind, cursor: string): CursorKey {
   if (typeof parsed !== 'object' || parsed === null) throw new InvalidCursor('not a cursor this API issued');
   const { k, t, i } = parsed as Record<string, unknown>;
   if (k !== kind) throw new InvalidCursor(`not a cursor of this listing (${kind})`);
-  if (typeof t !== 'string' || !TIMESTAMP.test(t) || Number.isNaN(Date.parse(t))) {
+  if (typeof t !== 'string' || !TIMESTAMP.test(t) || storableDateTimeProblem(t) !== null) {
     throw new InvalidCursor('the cursor holds no valid position');
   }
   if (typeof i !== 'string' || !ID_FORMATS[kind].test(i)) {

@@ -72,3 +72,9 @@ test('page() returns the next cursor only when more rows follow', () => {
     { items: [], nextCursor: null },
   );
 });
+
+test('a forged cursor carrying a date PostgreSQL cannot hold is refused, not sent to the database', () => {
+  for (const t of ['2026-02-30T00:00:00Z', '0000-01-01T00:00:00Z', '2026-01-01T25:00:00Z']) {
+    assert.throws(() => decodeCursor('meetings', encodeCursor('meetings', { t, i: id })), InvalidCursor, t);
+  }
+});
