@@ -3,29 +3,48 @@ import { z } from 'zod';
 
 const Port = z.coerce.number().int().min(0).max(65535);
 const PositiveInt = z.coerce.number().int().positive();
+const Millis = PositiveInt.min(100).max(3_600_000);
+
+/** How long a client may take to send its headers, its whole request, and between requests. */
+const HTTP_TIMEOUT_SETTINGS = {
+  HTTP_HEADERS_TIMEOUT_MS: Millis.default(10_000),
+  HTTP_REQUEST_TIMEOUT_MS: Millis.default(30_000),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: Millis.default(5000),
+};
+
+/** node refuses a headers timeout longer than the request timeout. */
+const headersWithinRequest = (c: { HTTP_HEADERS_TIMEOUT_MS: number; HTTP_REQUEST_TIMEOUT_MS: number }) =>
+  c.HTTP_HEADERS_TIMEOUT_MS <= c.HTTP_REQUEST_TIMEOUT_MS;
+const HEADERS_WITHIN_REQUEST = {
+  path: ['HTTP_HEADERS_TIMEOUT_MS'],
+  message: 'must not exceed HTTP_REQUEST_TIMEOUT_MS',
+};
 
 /** Every setting of the command service, read from the environment once at start. */
-export const ConfigSchema = z.object({
-  HOST: z.string().min(1).default('127.0.0.1'),
-  PORT: Port.default(3000),
-  DATABASE_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/meetings'),
-  DB_POOL_SIZE: PositiveInt.default(10),
-  REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
-  REDIS_KEY_PREFIX: z.string().default(''),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  SESSION_TTL_SECONDS: PositiveInt.default(3600),
-  BODY_LIMIT_BYTES: PositiveInt.default(64 * 1024),
-  IDEMPOTENCY_TTL_SECONDS: PositiveInt.default(24 * 3600),
-  LOGIN_MAX_FAILURES: PositiveInt.default(10),
-  LOGIN_LOCKOUT_SECONDS: PositiveInt.default(900),
-  // OWASP's argon2id baseline (19 MiB, 2 passes, 1 lane).
-  PASSWORD_HASH_MEMORY_KIB: PositiveInt.default(19456),
-  PASSWORD_HASH_TIME_COST: PositiveInt.default(2),
-  // A burst of N writers on one stream needs up to N decisions for the last one to land.
-  COMMAND_MAX_ATTEMPTS: PositiveInt.default(20),
-  // Stream state kept between commands, counted in events (0 reads every stream whole, every time).
-  COMMAND_CACHE_EVENTS: z.coerce.number().int().min(0).default(200_000),
-});
+export const ConfigSchema = z
+  .object({
+    HOST: z.string().min(1).default('127.0.0.1'),
+    PORT: Port.default(3000),
+    DATABASE_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/meetings'),
+    DB_POOL_SIZE: PositiveInt.default(10),
+    REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+    REDIS_KEY_PREFIX: z.string().default(''),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    SESSION_TTL_SECONDS: PositiveInt.default(3600),
+    BODY_LIMIT_BYTES: PositiveInt.default(64 * 1024),
+    IDEMPOTENCY_TTL_SECONDS: PositiveInt.default(24 * 3600),
+    LOGIN_MAX_FAILURES: PositiveInt.default(10),
+    LOGIN_LOCKOUT_SECONDS: PositiveInt.default(900),
+    // OWASP's argon2id baseline (19 MiB, 2 passes, 1 lane).
+    PASSWORD_HASH_MEMORY_KIB: PositiveInt.default(19456),
+    PASSWORD_HASH_TIME_COST: PositiveInt.default(2),
+    // A burst of N writers on one stream needs up to N decisions for the last one to land.
+    COMMAND_MAX_ATTEMPTS: PositiveInt.default(20),
+    // Stream state kept between commands, counted in events (0 reads every stream whole, every time).
+    COMMAND_CACHE_EVENTS: z.coerce.number().int().min(0).default(200_000),
+    ...HTTP_TIMEOUT_SETTINGS,
+  })
+  .refine(headersWithinRequest, HEADERS_WITHIN_REQUEST);
 
 export type Config = z.infer<typeof ConfigSchema>;
 
@@ -34,4 +53,13 @@ export { ConfigError };
 /** Parses the environment; a missing or wrong setting fails with one line naming it. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return parseConfig(ConfigSchema, env);
+}
+
+/** The node HTTP server's timeouts. */
+export function httpTimeouts(config: Config) {
+  return {
+    headersTimeoutMs: config.HTTP_HEADERS_TIMEOUT_MS,
+    requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS,
+    keepAliveTimeoutMs: config.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+  };
 }

@@ -13,8 +13,10 @@ import { PostgresIdempotencyStore } from './adapters/postgres/postgres-idempoten
 import { RedisLoginThrottle, RedisSessionStore } from './adapters/redis/redis-session-store.js';
 import { AccountService } from './application/account-service.js';
 import { CommandHandler } from './application/command-handler.js';
+import { httpTimeouts } from './config.js';
 import type { Config } from './config.js';
 import { createApp } from './http/app.js';
+import { createHttpServer } from './http/server.js';
 import { accountRoutes } from './http/routes/account-routes.js';
 import { meetingRoutes } from './http/routes/meeting-routes.js';
 import type { Logger } from './logger.js';
@@ -80,7 +82,8 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   }, 3600_000);
   purge.unref();
 
-  const server = app.listen(config.PORT, config.HOST);
+  const server = createHttpServer(app, httpTimeouts(config), logger);
+  server.listen(config.PORT, config.HOST);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);

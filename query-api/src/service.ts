@@ -1,6 +1,8 @@
+import { createHttpServer } from '@meetings/command-service/http';
 import { RedisSessionStore } from '@meetings/command-service/sessions';
 import { createPool, logConnectionErrors, REDIS_OUTAGE_OPTIONS, withTimeout } from '@meetings/db';
 import { Redis } from 'ioredis';
+import { httpTimeouts } from './config.js';
 import type { Config } from './config.js';
 import { createApp } from './http/app.js';
 import { meetingRoutes } from './http/routes/meeting-routes.js';
@@ -70,7 +72,8 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     },
   });
 
-  const server = app.listen(config.PORT, config.HOST);
+  const server = createHttpServer(app, httpTimeouts(config), logger);
+  server.listen(config.PORT, config.HOST);
   const sockets = new RoomSocketServer(
     { sessions, meetings, rooms, hub, logger, maxSubscriptions: 100 },
     // 'ready' of the sessions' Redis client: after a reconnection every session is checked at once.

@@ -7,6 +7,7 @@ import { openApiDocument } from './openapi.js';
 import { handlerFor, sendProblem } from './pipeline.js';
 import type { PipelineDeps } from './pipeline.js';
 import { problems, problemFromError } from './problem.js';
+import { CONTENT_ENCODINGS, problemFromRequestError, unstorableStrings } from './request-checks.js';
 import type { RouteSpec } from './route-spec.js';
 
 export interface AppDeps extends PipelineDeps {
@@ -17,7 +18,10 @@ export interface AppDeps extends PipelineDeps {
   checkReady: () => Promise<void>;
 }
 
-/** A body must be JSON; requests without one (no length, no chunked encoding) pass. */
+/**
+ * A body must be JSON, sent as is or compressed with gzip, deflate or br (a stream that does not
+ * decompress is a 400); requests without one (no length, no chunked encoding) pass.
+ */
 const jsonOnly: RequestHandler = (req, _res, next) => {
   const hasBody =
     Number(req.header('content-length') ?? 0) > 0 || req.header('transfer-encoding') !== undefined;
@@ -29,7 +33,22 @@ const jsonOnly: RequestHandler = (req, _res, next) => {
     );
     return;
   }
+  const encoding = (req.header('content-encoding') ?? 'identity').trim().toLowerCase();
+  if (hasBody && !CONTENT_ENCODINGS.includes(encoding)) {
+    next(
+      problems.unsupportedMediaType(
+        `Content-Encoding ${JSON.stringify(encoding)} is not supported: send identity, gzip, deflate or br`,
+      ),
+    );
+    return;
+  }
   next();
+};
+
+/** Every string of the body and the query must be storable: no NUL, no lone surrogate (400 naming each). */
+const storableText: RequestHandler = (req, _res, next) => {
+  const errors = [...unstorableStrings(req.body, 'body'), ...unstorableStrings(req.query, 'query')];
+  next(errors.length > 0 ? problems.validation(errors) : undefined);
 };
 
 export function createApp(deps: AppDeps): express.Express {
@@ -52,6 +71,7 @@ export function createApp(deps: AppDeps): express.Express {
       type: ['application/json', 'application/*+json'],
     }),
   );
+  app.use(storableText);
 
   const document = openApiDocument(deps.routes);
   app.get('/openapi.json', (_req, res) => void res.json(document));
@@ -68,14 +88,9 @@ export function createApp(deps: AppDeps): express.Express {
   for (const spec of deps.routes) app[spec.method](spec.path, handlerFor(spec, deps));
 
   app.use((req, res) => sendProblem(req, res, problems.notFound(`no route for ${req.method} ${req.path}`)));
-  const onError: ErrorRequestHandler = (error: { type?: string; status?: number }, req, res, _next) => {
-    let problem;
-    if (error.type === 'entity.parse.failed')
-      problem = problems.malformedJson('the request body is not valid JSON');
-    else if (error.type === 'entity.too.large') problem = problems.tooLarge(deps.bodyLimitBytes);
-    else if (error.type === 'encoding.unsupported' || error.type === 'charset.unsupported') {
-      problem = problems.unsupportedMediaType('send the body as UTF-8 JSON');
-    } else problem = problemFromError(error, req.correlationId);
+  const onError: ErrorRequestHandler = (error: unknown, req, res, _next) => {
+    const problem =
+      problemFromRequestError(error, deps.bodyLimitBytes) ?? problemFromError(error, req.correlationId);
     if (problem.status === 503) req.log.warn({ err: error }, 'request failed: a server is unavailable');
     else if (problem.status >= 500) req.log.error({ err: error }, 'request failed');
     sendProblem(req, res, problem);

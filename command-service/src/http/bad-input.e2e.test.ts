@@ -1,7 +1,18 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { connect } from 'node:net';
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
-import { assertProblem, assertValidation, EventLog, newUsers, pathOf, ROUTES } from '../testing/e2e.js';
+import {
+  assertProblem,
+  assertValidation,
+  EventLog,
+  meetingBody,
+  newUsers,
+  PASSWORD,
+  pathOf,
+  ROUTES,
+} from '../testing/e2e.js';
 import type { RouteCase, RouteIds, TestUser } from '../testing/e2e.js';
 import { apiClient } from '../testing/http-client.js';
 import type { ApiClient, ApiResponse, RequestOptions } from '../testing/http-client.js';
@@ -212,6 +223,260 @@ describe('unknown meetings', () => {
   }
 });
 
+/** An answer read off a raw TCP connection, and how long after the first byte sent it closed. */
+interface RawAnswer {
+  status: number;
+  headers: Record<string, string>;
+  body: any;
+  closedAfterMs: number;
+}
+
+/**
+ * Writes `chunks` to a fresh connection `gapMs` apart (stopping once the server hangs up) and reads
+ * until the server closes it: for what fetch cannot send (bad framing, slow clients).
+ */
+function rawExchange(port: number, chunks: (string | Buffer)[], gapMs = 0): Promise<RawAnswer> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    const started = Date.now();
+    const received: Buffer[] = [];
+    let closed = false;
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error('the server did not close the connection within 15 s'));
+    }, 15_000);
+    socket.on('data', (chunk) => received.push(chunk));
+    socket.on('error', () => {}); // a reset after the answer is fine: what was read counts
+    socket.on('close', () => {
+      closed = true;
+      clearTimeout(timer);
+      const text = Buffer.concat(received).toString('utf8');
+      const [head = '', ...rest] = text.split('\r\n\r\n');
+      const [statusLine = '', ...lines] = head.split('\r\n');
+      const headers = Object.fromEntries(
+        lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]),
+      );
+      const bodyText = rest.join('\r\n\r\n');
+      let body: unknown = bodyText;
+      try {
+        body = JSON.parse(bodyText);
+      } catch {
+        // not JSON: kept as text for the assertion message
+      }
+      resolve({
+        status: Number(statusLine.split(' ')[1]),
+        headers,
+        body,
+        closedAfterMs: Date.now() - started,
+      });
+    });
+    const write = async () => {
+      for (const chunk of chunks) {
+        if (closed || socket.destroyed) return;
+        socket.write(chunk);
+        if (gapMs > 0) await new Promise((r) => setTimeout(r, gapMs));
+      }
+    };
+    socket.once('connect', () => void write());
+  });
+}
+
+function assertRawProblem(res: RawAnswer, status: number, type: string): void {
+  const where = JSON.stringify(res);
+  assert.equal(res.status, status, where);
+  assert.match(res.headers['content-type'] ?? '', /^application\/problem\+json/, where);
+  assert.equal(res.headers.connection, 'close', where);
+  assert.equal(res.body.status, status, where);
+  assert.equal(res.body.type, `/problems/${type}`, where);
+  for (const member of ['title', 'detail', 'instance', 'correlationId'])
+    assert.equal(typeof res.body[member], 'string', `${member}: ${where}`);
+}
+
+/** Sends `body` (already encoded) with a Content-Encoding, as fetch would not compress it itself. */
+async function sendEncoded(path: string, body: Buffer, encoding: string): Promise<ApiResponse> {
+  const res = await fetch(`${svc.baseUrl}${path}`, {
+    method: 'POST',
+    headers: { ...JSON_TYPE, 'content-encoding': encoding, authorization: `Bearer ${host.token}` },
+    body,
+  });
+  const text = await res.text();
+  const contentType = res.headers.get('content-type') ?? '';
+  return {
+    status: res.status,
+    headers: res.headers,
+    contentType,
+    body: contentType.includes('json') ? JSON.parse(text) : text,
+  };
+}
+
+describe('text no database can hold: U+0000 and lone surrogates', () => {
+  for (const route of ROUTES.filter((r) => r.body)) {
+    const fields = Object.entries(route.body!)
+      .filter(([, v]) => typeof v === 'string')
+      .map(([k]) => k);
+    if (fields.length === 0) continue;
+    test(`${route.operationId}: in ${fields.join(', ')} → 400 naming the field`, async () => {
+      for (const field of fields) {
+        for (const bad of ['a\u0000b', '\u0000', 'x\ud800', '\udfffy', 'end \ud83d']) {
+          // JSON.stringify escapes a lone surrogate (\ud800): the server parses it back to one.
+          const res = await send(route, { body: { ...route.body, [field]: bad } });
+          assertValidation(res, `body.${field}`);
+          assert.match(res.body.detail, /U\+0000|surrogate/);
+        }
+      }
+    });
+  }
+
+  test('the raw body {"title":"\\ud800"}, nested strings, member names, a query parameter', async () => {
+    const token = { token: host.token };
+    const raw = '{"title":"\\ud800","scheduledStartAt":"2030-01-01T09:00:00Z"}';
+    assertValidation(
+      await api.post('/meetings', undefined, { ...token, raw, headers: JSON_TYPE }),
+      'body.title',
+    );
+    const nested = await api.post('/meetings', meetingBody({ settings: { 'mute\u0000': true } }), token);
+    assertValidation(nested, 'body.settings');
+    const array = await api.post('/meetings', meetingBody({ tags: ['ok', 'no\u0000'] }), token);
+    assertValidation(array, 'body.tags.1');
+    assertValidation(await api.post('/meetings?x=%00', meetingBody(), token), 'query.x');
+    assertValidation(await api.post('/sessions?u=a%00b', { username: 'x', password: 'y' }), 'query.u');
+  });
+
+  test('log-in names and passwords, without any token', async () => {
+    assertValidation(
+      await api.post('/sessions', { username: 'ali\u0000ce', password: PASSWORD }),
+      'body.username',
+    );
+    assertValidation(
+      await api.post('/sessions', { username: host.username, password: 'p\u0000w' }),
+      'body.password',
+    );
+    assertValidation(
+      await api.post('/sessions', { username: '\ud800', password: PASSWORD }),
+      'body.username',
+    );
+  });
+});
+
+describe('malformed percent-encoding in the path: 400', () => {
+  for (const path of [
+    '/meetings/%ZZ/start',
+    '/meetings/%E0%A4%A/start',
+    '/meetings/%/join',
+    '/users/%C0/role',
+  ]) {
+    test(path, async () => {
+      for (const token of [host.token, undefined]) {
+        const res = await api.request(
+          path.endsWith('role') ? 'PUT' : 'POST',
+          path,
+          undefined,
+          token ? { token } : {},
+        );
+        assertProblem(res, 400, 'malformed-uri');
+      }
+    });
+  }
+});
+
+describe('compressed bodies: gzip, deflate and br are decoded; a corrupt stream is 400', () => {
+  const json = () => Buffer.from(JSON.stringify(meetingBody({ title: 'Compressed' })));
+  test('each supported encoding is decoded', async () => {
+    for (const [encoding, encode] of [
+      ['gzip', gzipSync],
+      ['deflate', deflateSync],
+      ['br', brotliCompressSync],
+    ] as const) {
+      const res = await sendEncoded('/meetings', encode(json()), encoding);
+      assert.equal(res.status, 201, `${encoding}: ${JSON.stringify(res.body)}`);
+    }
+    eventsBefore = await log.count(); // those three meetings were meant
+  });
+
+  test('a corrupt or truncated stream: 400 malformed-body', async () => {
+    for (const encoding of ['gzip', 'deflate', 'br']) {
+      assertProblem(await sendEncoded('/meetings', json(), encoding), 400, 'malformed-body');
+    }
+    const truncated = gzipSync(json()).subarray(0, 20);
+    assertProblem(await sendEncoded('/meetings', truncated, 'gzip'), 400, 'malformed-body');
+    // NUL hidden under compression is still found.
+    const hidden = gzipSync(Buffer.from(JSON.stringify(meetingBody({ title: 'a\u0000' }))));
+    assertValidation(await sendEncoded('/meetings', hidden, 'gzip'), 'body.title');
+  });
+
+  test(`a body inflating past ${BODY_LIMIT} bytes: 413`, async () => {
+    const bomb = gzipSync(Buffer.from(JSON.stringify(meetingBody({ padding: 'x'.repeat(10 * BODY_LIMIT) }))));
+    assert.ok(bomb.length < BODY_LIMIT);
+    assertProblem(await sendEncoded('/meetings', bomb, 'gzip'), 413, 'payload-too-large');
+  });
+
+  test('an unknown or stacked encoding: 415', async () => {
+    for (const encoding of ['compress', 'zstd', 'gzip, br', 'x-unknown']) {
+      assertProblem(await sendEncoded('/meetings', json(), encoding), 415, 'unsupported-media-type');
+    }
+  });
+});
+
+describe('requests the HTTP parser refuses: a problem, then the connection closes', () => {
+  test('bad framing, an unknown method, a malformed header line: 400', async () => {
+    for (const request of [
+      'BREW /meetings HTTP/1.1\r\nHost: x\r\n\r\n',
+      'POST /users HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n',
+      'POST /users HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}',
+      // The headers are fine, so the request is routed; the parser fails on the body as it is read.
+      'POST /users HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n',
+      'GET /health/live HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n',
+      'GET /health/live FTP/9\r\n\r\n',
+    ]) {
+      assertRawProblem(await rawExchange(svc.port, [request]), 400, 'bad-request');
+    }
+  });
+
+  test('headers over the limit: 431', async () => {
+    const request = `GET /health/live HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`;
+    assertRawProblem(await rawExchange(svc.port, [request]), 431, 'headers-too-large');
+  });
+});
+
+describe('slow clients are cut after the configured timeouts', () => {
+  let quick: ServiceUnderTest;
+  before(async () => {
+    quick = await startServiceProcess(
+      { HTTP_HEADERS_TIMEOUT_MS: '500', HTTP_REQUEST_TIMEOUT_MS: '1000', HTTP_KEEP_ALIVE_TIMEOUT_MS: '300' },
+      { shared: { db: svc.db, redisPrefix: svc.redisPrefix } },
+    );
+  });
+  after(async () => {
+    await quick?.stop();
+  });
+
+  test('headers sent slower than HTTP_HEADERS_TIMEOUT_MS: 408, disconnected', async () => {
+    const dribble = ['GET /health/live HTTP/1.1\r\nHost: x\r\n', ...Array(40).fill('X-Slow: 1\r\n'), '\r\n'];
+    const res = await rawExchange(quick.port, dribble, 100);
+    assertRawProblem(res, 408, 'request-timeout');
+    assert.ok(res.closedAfterMs >= 400 && res.closedAfterMs < 2500, `closed after ${res.closedAfterMs} ms`);
+  });
+
+  test('a body sent slower than HTTP_REQUEST_TIMEOUT_MS: disconnected', async () => {
+    const head = `POST /users HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n`;
+    const res = await rawExchange(quick.port, [head, ...Array(60).fill(' ')], 100);
+    assert.ok(res.closedAfterMs >= 900 && res.closedAfterMs < 3500, `closed after ${res.closedAfterMs} ms`);
+  });
+
+  test('an idle keep-alive connection is closed after HTTP_KEEP_ALIVE_TIMEOUT_MS', async () => {
+    const res = await rawExchange(quick.port, ['GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n']);
+    assert.equal(res.status, 200);
+    assert.ok(res.closedAfterMs < 2500, `closed after ${res.closedAfterMs} ms`);
+  });
+
+  test('a prompt client is served as usual, and no cut was an internal error', async () => {
+    const res = await apiClient(quick.baseUrl).get('/health/live');
+    assert.equal(res.status, 200);
+    const failures = quick.logs.filter((l) => typeof l.level === 'number' && l.level >= 50);
+    assert.deepEqual(failures, []);
+  });
+});
+
 describe('the rest of the surface', () => {
   test('unknown paths and methods: 404 problem', async () => {
     for (const [method, path] of [
@@ -256,8 +521,10 @@ describe('the rest of the surface', () => {
     assertValidation(chat, 'body.text', 'body.recipientId');
   });
 
-  test('none of the refused requests appended an event, and the sessions still work', async () => {
+  test('none of the refused requests appended an event or failed inside, and the sessions still work', async () => {
     assert.equal(await log.count(), eventsBefore);
+    const failures = svc.logs.filter((l) => typeof l.level === 'number' && l.level >= 50);
+    assert.deepEqual(failures, [], 'no request ended in an internal error');
     const res = await api.patch('/users/me', { displayName: 'Still logged in' }, { token: host.token });
     assert.equal(res.status, 200);
   });

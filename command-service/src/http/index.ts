@@ -1,5 +1,9 @@
-/** The HTTP conventions other edges of the system share: problem+json answers and header checks. */
+/**
+ * The HTTP conventions other edges of the system share: problem+json answers, header and text
+ * checks, the node HTTP server (timeouts, parser refusals).
+ */
 export * from './problem.js';
 export * from './request-checks.js';
+export * from './server.js';
 export { sendProblem } from './pipeline.js';
 export { correlation } from './correlation.js';

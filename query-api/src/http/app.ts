@@ -2,6 +2,7 @@ import {
   correlation,
   HttpProblem,
   problemFromError,
+  problemFromRequestError,
   problems,
   sendProblem,
 } from '@meetings/command-service/http';
@@ -62,7 +63,8 @@ export function createApp(deps: AppDeps): express.Express {
 
   app.use((req, res) => sendProblem(req, res, problems.notFound(`no route for ${req.method} ${req.path}`)));
   const onError: ErrorRequestHandler = (error: unknown, req, res, _next) => {
-    const problem = problemFromError(error, req.correlationId);
+    // Malformed percent-encoding in the path (a URIError from the router) is the client's mistake.
+    const problem = problemFromRequestError(error) ?? problemFromError(error, req.correlationId);
     if (problem.status >= 500) req.log.error({ err: error }, 'request failed');
     sendProblem(req, res, problem);
   };

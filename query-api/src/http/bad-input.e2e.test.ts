@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { encodeCursor } from '../read/cursor.js';
 import { apiClient, assertBadParameter, assertProblem, until } from '../testing/http.js';
@@ -220,5 +221,154 @@ describe('service endpoints', () => {
     assert.ok(
       doc.components.schemas.Meeting && doc.components.schemas.Room && doc.components.schemas.Problem,
     );
+  });
+});
+
+describe('text no database can hold, malformed paths', () => {
+  test('U+0000 in a query parameter: 400 naming it, after authentication', async () => {
+    const cases: [string, string, TestViewer][] = [
+      ['/operation-logs?resourceType=meet%00ing', 'query.resourceType', admin],
+      ['/operation-logs?resourceId=%00', 'query.resourceId', admin],
+      ['/meetings?status=%00', 'query.status', user],
+      ['/meetings?cursor=a%00b', 'query.cursor', user],
+      [`/meetings/${meetingId}/chat-messages?cursor=%00`, 'query.cursor', user],
+      [`/meetings/${meetingId}?x=%00`, 'query.x', user],
+      ['/meetings?status=live&status=%00', 'query.status.1', user],
+      ['/meetings/%00', 'params.meetingId', user],
+    ];
+    for (const [path, parameter, viewer] of cases) {
+      const res = await get(path, viewer.token);
+      assertBadParameter(res, parameter);
+      assert.match(res.body.detail, /U\+0000/);
+      assertProblem(await get(path), 401, 'unauthenticated');
+    }
+  });
+
+  test('malformed percent-encoding in the path: 400 malformed-uri, with or without a token', async () => {
+    for (const path of [
+      '/meetings/%ZZ',
+      '/meetings/%E0%A4%A/recordings',
+      '/rooms/%',
+      '/meetings/%C0/chat-messages',
+    ]) {
+      assertProblem(await get(path, user.token), 400, 'malformed-uri');
+      assertProblem(await get(path), 400, 'malformed-uri');
+    }
+  });
+});
+
+/** An answer read off a raw TCP connection, and how long after the first byte sent it closed. */
+interface RawAnswer {
+  status: number;
+  headers: Record<string, string>;
+  body: any;
+  closedAfterMs: number;
+}
+
+/** Writes `chunks` `gapMs` apart (until the server hangs up) and reads until the server closes. */
+function rawExchange(port: number, chunks: string[], gapMs = 0): Promise<RawAnswer> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    const started = Date.now();
+    const received: Buffer[] = [];
+    let closed = false;
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error('the server did not close the connection within 15 s'));
+    }, 15_000);
+    socket.on('data', (chunk) => received.push(chunk));
+    socket.on('error', () => {});
+    socket.on('close', () => {
+      closed = true;
+      clearTimeout(timer);
+      const [head = '', ...rest] = Buffer.concat(received).toString('utf8').split('\r\n\r\n');
+      const [statusLine = '', ...lines] = head.split('\r\n');
+      const headers = Object.fromEntries(
+        lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]),
+      );
+      let body: unknown = rest.join('\r\n\r\n');
+      try {
+        body = JSON.parse(body as string);
+      } catch {
+        // kept as text for the assertion message
+      }
+      resolve({
+        status: Number(statusLine.split(' ')[1]),
+        headers,
+        body,
+        closedAfterMs: Date.now() - started,
+      });
+    });
+    const write = async () => {
+      for (const chunk of chunks) {
+        if (closed || socket.destroyed) return;
+        socket.write(chunk);
+        if (gapMs > 0) await new Promise((r) => setTimeout(r, gapMs));
+      }
+    };
+    socket.once('connect', () => void write());
+  });
+}
+
+function assertRawProblem(res: RawAnswer, status: number, type: string): void {
+  const where = JSON.stringify(res);
+  assert.equal(res.status, status, where);
+  assert.match(res.headers['content-type'] ?? '', /^application\/problem\+json/, where);
+  assert.equal(res.headers.connection, 'close', where);
+  assert.equal(res.body.status, status, where);
+  assert.equal(res.body.type, `/problems/${type}`, where);
+  for (const member of ['title', 'detail', 'instance', 'correlationId'])
+    assert.equal(typeof res.body[member], 'string', `${member}: ${where}`);
+}
+
+describe('requests the HTTP parser refuses: a problem, then the connection closes', () => {
+  test('bad framing, an unknown method, a malformed header line: 400; headers over the limit: 431', async () => {
+    for (const request of [
+      'BREW /meetings HTTP/1.1\r\nHost: x\r\n\r\n',
+      'GET /meetings HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n',
+      'GET /meetings HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
+      'GET /health/live HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n',
+      'GET /health/live FTP/9\r\n\r\n',
+    ]) {
+      assertRawProblem(await rawExchange(api.port, [request]), 400, 'bad-request');
+    }
+    const big = `GET /health/live HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`;
+    assertRawProblem(await rawExchange(api.port, [big]), 431, 'headers-too-large');
+  });
+
+  test('no refused request was an internal error', () => {
+    const failures = api.logs.filter((l) => typeof l.level === 'number' && l.level >= 50);
+    assert.deepEqual(failures, []);
+  });
+});
+
+describe('slow clients are cut after the configured timeouts', () => {
+  let quick: QueryApiUnderTest;
+  before(async () => {
+    quick = await startQueryApi(
+      { HTTP_HEADERS_TIMEOUT_MS: '500', HTTP_REQUEST_TIMEOUT_MS: '1000', HTTP_KEEP_ALIVE_TIMEOUT_MS: '300' },
+      { shared: { db: api.db, redisPrefix: api.redisPrefix } },
+    );
+  });
+  after(async () => {
+    await quick?.stop();
+  });
+
+  test('headers sent slower than HTTP_HEADERS_TIMEOUT_MS: 408, disconnected', async () => {
+    const dribble = [
+      'GET /health/live HTTP/1.1\r\nHost: x\r\n',
+      ...Array<string>(40).fill('X-Slow: 1\r\n'),
+      '\r\n',
+    ];
+    const res = await rawExchange(quick.port, dribble, 100);
+    assertRawProblem(res, 408, 'request-timeout');
+    assert.ok(res.closedAfterMs >= 400 && res.closedAfterMs < 2500, `closed after ${res.closedAfterMs} ms`);
+  });
+
+  test('an idle keep-alive connection is closed after HTTP_KEEP_ALIVE_TIMEOUT_MS; prompt clients are served', async () => {
+    const res = await rawExchange(quick.port, ['GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n']);
+    assert.equal(res.status, 200);
+    assert.ok(res.closedAfterMs < 2500, `closed after ${res.closedAfterMs} ms`);
+    assert.deepEqual((await apiClient(quick.baseUrl)('/health/live')).body, { status: 'ok' });
   });
 });
