@@ -6,6 +6,7 @@ import {
   problemFromError,
   problems,
   sendProblem,
+  unstorableStrings,
 } from '@meetings/command-service/http';
 import type { SessionStore } from '@meetings/command-service/sessions';
 import type { RequestHandler } from 'express';
@@ -42,10 +43,16 @@ export async function authenticate(
 
 const anyQuery = z.object({});
 
-/** Parses path and query parameters at once, so one 400 names every bad parameter. */
+/**
+ * Parses path and query parameters at once, so one 400 names every bad parameter, text no database
+ * could hold (NUL, lone surrogates) included.
+ */
 function parseInput(route: QueryRoute, rawParams: unknown, rawQuery: Record<string, unknown>) {
   const { minPosition: rawMinPosition, ...rest } = rawQuery;
-  const errors: FieldError[] = [];
+  const errors: FieldError[] = [
+    ...unstorableStrings(rawParams, 'params'),
+    ...unstorableStrings(rawQuery, 'query'),
+  ];
   const params = (route.params ?? anyQuery).safeParse(rawParams);
   if (!params.success) errors.push(...fieldErrors(params.error, 'params'));
   const query = (route.query ?? anyQuery).safeParse(rest);
