@@ -83,6 +83,8 @@ export function handlerFor(route: QueryRoute, deps: PipelineDeps): RequestHandle
         await deps.readYourWrites.waitFor(input.minPosition, route.projections, aborted.signal);
       }
       const body = await route.handle({ params: input.params, query: input.query, viewer, log });
+      const etag = route.etag?.(body);
+      if (etag) res.setHeader('ETag', etag);
       res.status(200).json(body);
     } catch (error) {
       if (aborted.signal.aborted) {

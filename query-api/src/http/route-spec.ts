@@ -32,6 +32,8 @@ export interface QueryRoute<P extends z.ZodType = z.ZodType, Q extends z.ZodType
   /** Documented error statuses beyond those every route can answer (400, 401, 500, 503). */
   errors: readonly number[];
   handle(input: QueryInput<z.infer<P>, z.infer<Q>>): Promise<unknown>;
+  /** The answer's ETag, when the resource has a version a command accepts as If-Match. */
+  etag?(body: unknown): string;
 }
 
 /** Types `handle` from the route's own schemas, then erases them so all routes share one list. */

@@ -25,7 +25,12 @@ export const Meeting = z
     isRecording: z.boolean(),
     settings: z.record(z.string(), z.unknown()),
     cancelReason: z.string().nullable(),
-    version: z.number().int().describe('The meeting stream version the row reflects.'),
+    version: z
+      .number()
+      .int()
+      .describe(
+        'The meeting stream version (every event of it, participants and chat included): send it as If-Match.',
+      ),
     createdAt: Time,
     updatedAt: Time,
   })

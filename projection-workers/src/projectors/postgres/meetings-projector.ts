@@ -1,4 +1,6 @@
+import type { EventType } from '@meetings/events';
 import { defineBatchProjector } from './define-projector.js';
+import type { EventOf, FoldHandlers } from './define-projector.js';
 import {
   changeParticipant,
   closeRoom,
@@ -23,12 +25,13 @@ import { timestamp } from './versioned-rows.js';
  * below its version, so replaying any part of the stream changes nothing. A batch is applied by
  * loading its rows, folding its events over them in log order and writing each changed row once
  * (see versioned-rows.ts): a handful of statements per batch instead of several per event. Chat
- * messages, also in the meeting stream, belong to the chat projector.
+ * messages, also in the meeting stream, belong to the chat projector; here they only move the
+ * meeting row's version, which follows every event of the stream (see `reflectingTheStream`).
  */
 export const meetingsProjector = defineBatchProjector(
   'meetings',
   (tx, events) => MeetingsState.load(tx, events),
-  {
+  reflectingTheStream({
     MeetingScheduled: (state, { data, streamVersion, occurredAt }) =>
       state.meetings.upsert(
         data.meetingId,
@@ -129,5 +132,27 @@ export const meetingsProjector = defineBatchProjector(
       markFailed(state, event);
       refreshIsRecording(state, event);
     },
-  },
+    ChatMessageSent: () => undefined,
+  }),
 );
+
+/**
+ * Every event of the meeting stream, whichever rows it changes, moves the meeting row's
+ * `last_stream_version` to its own: the row then answers the stream's version (what a client
+ * sends back as If-Match), not the version of the last event that changed its own columns.
+ */
+function reflectingTheStream<T extends EventType>(
+  handlers: FoldHandlers<T, MeetingsState>,
+): FoldHandlers<T, MeetingsState> {
+  const each = handlers as unknown as Record<string, (state: MeetingsState, event: EventOf<T>) => void>;
+  return Object.fromEntries(
+    Object.entries(each).map(([type, handle]) => [
+      type,
+      (state: MeetingsState, event: EventOf<T>) => {
+        handle(state, event);
+        const { meetingId } = event.data as { meetingId: string };
+        state.meetings.update(meetingId, event.streamVersion, () => undefined);
+      },
+    ]),
+  ) as unknown as FoldHandlers<T, MeetingsState>;
+}

@@ -75,8 +75,8 @@ export function foldMeetingTables(events: readonly DecodedEvent[]): MeetingTable
     const m = meetings.get(event.data.meetingId);
     if (!m) throw new Error(`${event.type} before MeetingScheduled in ${event.streamId}`);
     const meeting = m.row;
-    /** The meeting row took this event (its status, schedule or recording flag). */
-    const touchMeeting = () => (meeting.last_stream_version = version);
+    // The meeting row follows every event of its stream: its version is the stream's.
+    meeting.last_stream_version = version;
     const recountRoom = () => {
       if (!m.room || m.room.room_status !== 'open') return;
       m.room.current_participants = present(m).length;
@@ -104,13 +104,11 @@ export function foldMeetingTables(events: readonly DecodedEvent[]): MeetingTable
         if (d.scheduledEndAt !== undefined)
           meeting.scheduled_end_at = d.scheduledEndAt === null ? null : iso(d.scheduledEndAt);
         if (d.maxParticipants !== undefined) meeting.max_participants = d.maxParticipants;
-        touchMeeting();
         break;
       }
       case 'MeetingStarted':
         meeting.status = 'started';
         meeting.actual_start_at = at;
-        touchMeeting();
         // The room opens with whoever already waits in the meeting.
         m.room = {
           id: meeting.id,
@@ -130,7 +128,6 @@ export function foldMeetingTables(events: readonly DecodedEvent[]): MeetingTable
         meeting.actual_end_at = at;
         meeting.is_recording = false;
         m.activeRecording = null;
-        touchMeeting();
         if (m.room) {
           m.room.room_status = 'closed';
           m.room.closed_at = at;
@@ -141,7 +138,6 @@ export function foldMeetingTables(events: readonly DecodedEvent[]): MeetingTable
       case 'MeetingCancelled':
         meeting.status = 'cancelled';
         meeting.cancel_reason = event.data.reason;
-        touchMeeting();
         break;
       case 'ParticipantJoined': {
         const d = event.data;
@@ -212,7 +208,6 @@ export function foldMeetingTables(events: readonly DecodedEvent[]): MeetingTable
         });
         m.activeRecording = d.recordingId;
         meeting.is_recording = true;
-        touchMeeting();
         break;
       }
       case 'RecordingStopped': {
@@ -222,7 +217,6 @@ export function foldMeetingTables(events: readonly DecodedEvent[]): MeetingTable
         row.stopped_at = at;
         if (m.activeRecording === row.id) m.activeRecording = null;
         meeting.is_recording = m.activeRecording !== null;
-        touchMeeting();
         break;
       }
       case 'RecordingCompleted': {
@@ -243,7 +237,6 @@ export function foldMeetingTables(events: readonly DecodedEvent[]): MeetingTable
         row.failure_reason = event.data.reason;
         if (m.activeRecording === row.id) m.activeRecording = null;
         meeting.is_recording = m.activeRecording !== null;
-        touchMeeting();
         break;
       }
       case 'ChatMessageSent': {

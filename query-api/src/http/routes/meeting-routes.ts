@@ -48,8 +48,12 @@ export function meetingRoutes(meetings: MeetingsReader, activity: ActivityReader
       params: MeetingParams,
       query: NoQuery,
       projections: ['meetings'],
-      success: { description: 'The meeting', schema: MeetingDetail },
+      success: {
+        description: 'The meeting; `version` (also the ETag) is its stream version, for If-Match on commands',
+        schema: MeetingDetail,
+      },
       errors: [404],
+      etag: (body) => `"${(body as MeetingDetail).version}"`,
       handle: async ({ params, viewer }) => {
         const meeting = await meetings.get(viewer, params.meetingId);
         if (!meeting) throw meetingNotFound(params.meetingId);
