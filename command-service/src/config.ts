@@ -1,24 +1,13 @@
 import { ConfigError, parseConfig } from '@meetings/events';
 import { z } from 'zod';
+import {
+  HEADERS_WITHIN_REQUEST,
+  headersWithinRequest,
+  HTTP_TIMEOUT_SETTINGS,
+} from './http/server-settings.js';
 
 const Port = z.coerce.number().int().min(0).max(65535);
 const PositiveInt = z.coerce.number().int().positive();
-const Millis = PositiveInt.min(100).max(3_600_000);
-
-/** How long a client may take to send its headers, its whole request, and between requests. */
-const HTTP_TIMEOUT_SETTINGS = {
-  HTTP_HEADERS_TIMEOUT_MS: Millis.default(10_000),
-  HTTP_REQUEST_TIMEOUT_MS: Millis.default(30_000),
-  HTTP_KEEP_ALIVE_TIMEOUT_MS: Millis.default(5000),
-};
-
-/** node refuses a headers timeout longer than the request timeout. */
-const headersWithinRequest = (c: { HTTP_HEADERS_TIMEOUT_MS: number; HTTP_REQUEST_TIMEOUT_MS: number }) =>
-  c.HTTP_HEADERS_TIMEOUT_MS <= c.HTTP_REQUEST_TIMEOUT_MS;
-const HEADERS_WITHIN_REQUEST = {
-  path: ['HTTP_HEADERS_TIMEOUT_MS'],
-  message: 'must not exceed HTTP_REQUEST_TIMEOUT_MS',
-};
 
 /** Every setting of the command service, read from the environment once at start. */
 export const ConfigSchema = z

@@ -5,5 +5,6 @@
 export * from './problem.js';
 export * from './request-checks.js';
 export * from './server.js';
+export * from './server-settings.js';
 export { sendProblem } from './pipeline.js';
 export { correlation } from './correlation.js';
