@@ -179,3 +179,6 @@ export async function deleteKeys(redisUrl: string, prefix: string): Promise<void
     redis.disconnect();
   }
 }
+
+export { assertRawProblem, rawExchange } from './raw-http.js';
+export type { RawAnswer } from './raw-http.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
+import { assertRawProblem, rawExchange } from '@meetings/command-service/testing';
 import { encodeCursor } from '../read/cursor.js';
 import { apiClient, assertBadParameter, assertProblem, until } from '../testing/http.js';
 import type { Get } from '../testing/http.js';
@@ -258,69 +258,6 @@ describe('text no database can hold, malformed paths', () => {
 });
 
 /** An answer read off a raw TCP connection, and how long after the first byte sent it closed. */
-interface RawAnswer {
-  status: number;
-  headers: Record<string, string>;
-  body: any;
-  closedAfterMs: number;
-}
-
-/** Writes `chunks` `gapMs` apart (until the server hangs up) and reads until the server closes. */
-function rawExchange(port: number, chunks: string[], gapMs = 0): Promise<RawAnswer> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1');
-    const started = Date.now();
-    const received: Buffer[] = [];
-    let closed = false;
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(new Error('the server did not close the connection within 15 s'));
-    }, 15_000);
-    socket.on('data', (chunk) => received.push(chunk));
-    socket.on('error', () => {});
-    socket.on('close', () => {
-      closed = true;
-      clearTimeout(timer);
-      const [head = '', ...rest] = Buffer.concat(received).toString('utf8').split('\r\n\r\n');
-      const [statusLine = '', ...lines] = head.split('\r\n');
-      const headers = Object.fromEntries(
-        lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]),
-      );
-      let body: unknown = rest.join('\r\n\r\n');
-      try {
-        body = JSON.parse(body as string);
-      } catch {
-        // kept as text for the assertion message
-      }
-      resolve({
-        status: Number(statusLine.split(' ')[1]),
-        headers,
-        body,
-        closedAfterMs: Date.now() - started,
-      });
-    });
-    const write = async () => {
-      for (const chunk of chunks) {
-        if (closed || socket.destroyed) return;
-        socket.write(chunk);
-        if (gapMs > 0) await new Promise((r) => setTimeout(r, gapMs));
-      }
-    };
-    socket.once('connect', () => void write());
-  });
-}
-
-function assertRawProblem(res: RawAnswer, status: number, type: string): void {
-  const where = JSON.stringify(res);
-  assert.equal(res.status, status, where);
-  assert.match(res.headers['content-type'] ?? '', /^application\/problem\+json/, where);
-  assert.equal(res.headers.connection, 'close', where);
-  assert.equal(res.body.status, status, where);
-  assert.equal(res.body.type, `/problems/${type}`, where);
-  for (const member of ['title', 'detail', 'instance', 'correlationId'])
-    assert.equal(typeof res.body[member], 'string', `${member}: ${where}`);
-}
-
 describe('requests the HTTP parser refuses: a problem, then the connection closes', () => {
   test('bad framing, an unknown method, a malformed header line: 400; headers over the limit: 431', async () => {
     for (const request of [
