@@ -13,3 +13,4 @@ export * from './upcasting/upcaster-registry.js';
 export * from './upcasting/upcasters.js';
 export * from './ports/event-store.js';
 export * from './config.js';
+export * from './session-keys.js';

@@ -13,6 +13,7 @@ import type { EventSource } from './ports/event-source.js';
 import { postgresProjectors } from './projectors/postgres/index.js';
 import type { Projector } from './projectors/projector.js';
 import { RoomCacheProjector } from './projectors/redis/room-cache-projector.js';
+import { SessionRolesProjector } from './projectors/redis/session-roles-projector.js';
 import { ProjectionRunner } from './runner/projection-runner.js';
 
 export interface ProjectionDeps {
@@ -34,7 +35,11 @@ export interface Projection<Tx = unknown> {
 
 /** The names of every projection of the local profile (their checkpoints and dead letters use them). */
 export function projectionNames(): string[] {
-  return [...postgresProjectors.map((p) => p.name), new RoomCacheProjector().name];
+  return [
+    ...postgresProjectors.map((p) => p.name),
+    new RoomCacheProjector().name,
+    new SessionRolesProjector().name,
+  ];
 }
 
 /** Every projection of the local profile: the PostgreSQL read tables and the Redis room cache. */
@@ -48,6 +53,7 @@ export function createProjections(deps: ProjectionDeps): Projection[] {
   return [
     ...postgresProjectors.map((projector) => ({ projector, target: postgres })),
     { projector: room, target: redis },
+    { projector: new SessionRolesProjector(deps.redisKeyPrefix), target: redis },
   ];
 }
 

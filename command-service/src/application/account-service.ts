@@ -123,6 +123,7 @@ export class AccountService {
       userId: account.userId,
       username: account.username,
       role: account.role,
+      roleVersion: account.version,
       ...client,
     });
     return { token, expiresInSeconds, userId: account.userId };
@@ -148,6 +149,7 @@ export class AccountService {
       userId,
       username: profile.username,
       role: profile.role,
+      version: user.version,
       passwordHash: (passwordSet.data as { passwordHash: string }).passwordHash,
     };
   }

@@ -1,7 +1,7 @@
 /**
  * Ops CLI: `npm run set-role -- <username> <admin|user>`. The first admin cannot be made over HTTP
  * (only admins change roles), so ops with access to the database make it here. The event names no
- * actor (`changedBy: null`); the change applies at the user's next log-in.
+ * actor (`changedBy: null`); the projection workers apply it to the sessions the user holds.
  */
 import { randomUUID } from 'node:crypto';
 import { createPool, PostgresEventStore } from '@meetings/db';

@@ -5,6 +5,8 @@ export interface Session {
   userId: string;
   username: string;
   role: UserRole;
+  /** The user stream's version the role is from (at log-in, or the role change applied since). */
+  roleVersion: number;
   createdAt: string;
   lastActiveAt: string;
   ip: string;
@@ -15,6 +17,8 @@ export interface NewSession {
   userId: string;
   username: string;
   role: UserRole;
+  /** The user stream's version the role was read at: a role change at or below it is not newer. */
+  roleVersion: number;
   ip: string;
   userAgent: string;
 }

@@ -38,7 +38,14 @@ export class ReadModelFixture {
       role,
       last_stream_version: 1,
     });
-    const { token } = await this.sessions.create({ userId, username, role, ip: '', userAgent: '' });
+    const { token } = await this.sessions.create({
+      userId,
+      username,
+      role,
+      roleVersion: 1,
+      ip: '',
+      userAgent: '',
+    });
     return { userId, token };
   }
 
@@ -48,6 +55,7 @@ export class ReadModelFixture {
       userId,
       username: `u_${userId.slice(0, 8)}`,
       role,
+      roleVersion: 1,
       ip: '',
       userAgent: '',
     });

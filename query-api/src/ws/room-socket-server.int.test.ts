@@ -14,7 +14,12 @@ import { RoomSocketServer } from './room-socket-server.js';
 
 const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const prefix = `test:${randomBytes(6).toString('hex')}:`;
-const user = { userId: '00000000-0000-4000-8000-000000000001', username: 'alice', role: 'user' as const };
+const user = {
+  userId: '00000000-0000-4000-8000-000000000001',
+  username: 'alice',
+  role: 'user' as const,
+  roleVersion: 1,
+};
 
 let redis: Redis;
 let admin: Redis;

@@ -21,6 +21,7 @@ const user = {
   userId: '00000000-0000-4000-8000-000000000001',
   username: 'alice',
   role: 'user' as const,
+  roleVersion: 1,
   ip: '::1',
   userAgent: 'test',
 };

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { SESSION_KEY_PREFIX, sessionKey, userSessionsKey } from '@meetings/events';
 import type { Redis } from 'ioredis';
 import type { LoginThrottle, NewSession, Session, SessionStore } from '../../ports/session-store.js';
 
@@ -8,6 +9,19 @@ if redis.call('EXISTS', KEYS[1]) == 0 then return nil end
 redis.call('HSET', KEYS[1], 'last_active_at', ARGV[1])
 redis.call('EXPIRE', KEYS[1], ARGV[2])
 return redis.call('HGETALL', KEYS[1])`;
+
+// The session, and its id in the user's index (pruned of sessions that ended), in one step.
+//   KEYS[1] session, KEYS[2] the user's index; ARGV[1] TTL, ARGV[2] session key prefix (the
+//   client's prefix included: keys built here are not prefixed by ioredis), ARGV[3] session id,
+//   ARGV[4..] the hash's fields and values
+const CREATE_SCRIPT = `
+for _, id in ipairs(redis.call('SMEMBERS', KEYS[2])) do
+  if redis.call('EXISTS', ARGV[2] .. id) == 0 then redis.call('SREM', KEYS[2], id) end
+end
+redis.call('HSET', KEYS[1], unpack(ARGV, 4))
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+redis.call('SADD', KEYS[2], ARGV[3])
+return 1`;
 
 // Read-only: whether each key exists, in the order given.
 const EXISTS_SCRIPT = `
@@ -31,27 +45,34 @@ export class RedisSessionStore implements SessionStore {
   ) {}
 
   private key(sessionId: string) {
-    return `session:${sessionId}`;
+    return sessionKey(sessionId);
   }
 
   async create(input: NewSession) {
     const token = randomBytes(32).toString('base64url');
     const now = new Date().toISOString();
     const session: Session = { sessionId: hashToken(token), ...input, createdAt: now, lastActiveAt: now };
-    await this.redis
-      .multi()
-      .hset(this.key(session.sessionId), {
-        session_id: session.sessionId,
-        user_id: session.userId,
-        username: session.username,
-        role: session.role,
-        created_at: session.createdAt,
-        last_active_at: session.lastActiveAt,
-        ip: session.ip,
-        user_agent: session.userAgent,
-      })
-      .expire(this.key(session.sessionId), this.ttlSeconds)
-      .exec();
+    const fields = {
+      session_id: session.sessionId,
+      user_id: session.userId,
+      username: session.username,
+      role: session.role,
+      role_version: String(session.roleVersion),
+      created_at: session.createdAt,
+      last_active_at: session.lastActiveAt,
+      ip: session.ip,
+      user_agent: session.userAgent,
+    };
+    await this.redis.eval(
+      CREATE_SCRIPT,
+      2,
+      this.key(session.sessionId),
+      userSessionsKey(session.userId),
+      this.ttlSeconds,
+      (this.redis.options.keyPrefix ?? '') + SESSION_KEY_PREFIX,
+      session.sessionId,
+      ...Object.entries(fields).flat(),
+    );
     return { token, session, expiresInSeconds: this.ttlSeconds };
   }
 
@@ -72,6 +93,7 @@ export class RedisSessionStore implements SessionStore {
       userId: f.get('user_id') ?? '',
       username: f.get('username') ?? '',
       role: f.get('role') === 'admin' ? 'admin' : 'user',
+      roleVersion: Number(f.get('role_version') ?? 0),
       createdAt: f.get('created_at') ?? '',
       lastActiveAt: f.get('last_active_at') ?? '',
       ip: f.get('ip') ?? '',

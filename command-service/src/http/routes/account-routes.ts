@@ -61,7 +61,8 @@ export function accountRoutes(accounts: AccountService, commands: CommandHandler
       operationId: 'changeUserRole',
       method: 'put',
       path: '/users/:userId/role',
-      summary: 'Make a user an admin or a plain user (admins only; takes effect at their next log-in)',
+      summary:
+        'Make a user an admin or a plain user (admins only; applies to the sessions they hold at once)',
       tag: 'accounts',
       auth: true,
       ifMatch: true,

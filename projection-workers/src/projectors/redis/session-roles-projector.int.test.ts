@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { after, before, test } from 'node:test';
+import { RedisSessionStore } from '@meetings/command-service/sessions';
+import { deleteKeys } from '@meetings/command-service/testing';
+import { streams, userSessionsKey } from '@meetings/events';
+import type { DecodedEvent } from '@meetings/events';
+import { Redis } from 'ioredis';
+import { RedisTarget } from '../../adapters/redis/redis-target.js';
+import type { RedisUnit } from '../../adapters/redis/redis-target.js';
+import type { TargetRun } from '../../ports/checkpoint-store.js';
+import { EventFactory } from '../../testing/event-factory.js';
+import { SessionRolesProjector } from './session-roles-projector.js';
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const PREFIX = `test:${randomBytes(6).toString('hex')}:`;
+let redis: Redis;
+let sessions: RedisSessionStore;
+let run: TargetRun<RedisUnit>;
+const projector = new SessionRolesProjector(PREFIX);
+const factory = new EventFactory();
+
+before(async () => {
+  redis = new Redis(REDIS_URL, { keyPrefix: PREFIX });
+  sessions = new RedisSessionStore(redis, 3600);
+  run = await new RedisTarget(redis).open('session-roles');
+});
+after(async () => {
+  redis.disconnect();
+  await deleteKeys(REDIS_URL, PREFIX);
+});
+
+const logIn = (userId: string, role: 'user' | 'admin', roleVersion: number) =>
+  sessions.create({ userId, username: `u${roleVersion}`, role, roleVersion, ip: '', userAgent: '' });
+
+/** A role change at `version` of the user's stream. */
+function changed(userId: string, role: 'user' | 'admin', version: number): DecodedEvent {
+  const event = factory.event(streams.user(userId), 'UserRoleChanged', { userId, role, changedBy: null });
+  return { ...event, streamVersion: version };
+}
+
+const apply = (...events: DecodedEvent[]) => run.commit((tx) => projector.apply(tx, events), null);
+
+test('a role change reaches every session the user holds at once, and only newer changes do', async () => {
+  const [admin, other] = [randomUUID(), randomUUID()];
+  const laptop = await logIn(admin, 'admin', 3);
+  const phone = await logIn(admin, 'admin', 3);
+  const bystander = await logIn(other, 'admin', 3);
+
+  await apply(changed(admin, 'user', 4));
+  for (const { token } of [laptop, phone]) {
+    const session = await sessions.touch(token);
+    assert.equal(session?.role, 'user');
+    assert.equal(session?.roleVersion, 4);
+  }
+  assert.equal((await sessions.touch(bystander.token))?.role, 'admin', 'another user is untouched');
+
+  // A redelivered or older change, and one the log-in already knew, change nothing.
+  await apply(changed(admin, 'admin', 3), changed(admin, 'user', 4));
+  assert.equal((await sessions.touch(laptop.token))?.role, 'user');
+  const later = await logIn(admin, 'admin', 6); // logged in after a promotion at version 6
+  await apply(changed(admin, 'user', 5));
+  assert.equal((await sessions.touch(later.token))?.role, 'admin');
+});
+
+test('ended sessions are pruned from the index as it is read', async () => {
+  const userId = randomUUID();
+  const kept = await logIn(userId, 'user', 1);
+  const ended = await logIn(userId, 'user', 1);
+  await sessions.revoke(ended.token);
+  await apply(changed(userId, 'admin', 2));
+  assert.deepEqual(await redis.smembers(userSessionsKey(userId)), [kept.session.sessionId]);
+  assert.equal((await sessions.touch(kept.token))?.role, 'admin');
+});
