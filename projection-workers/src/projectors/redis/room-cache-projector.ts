@@ -1,8 +1,8 @@
 import type { DecodedEvent, EventType } from '@meetings/events';
-import type { Redis } from 'ioredis';
 import type { RedisUnit } from '../../adapters/redis/redis-target.js';
 import type { Projector } from '../projector.js';
 import { ROOM_SCRIPT } from './room-script.js';
+import { scriptCommand } from './script-command.js';
 
 /**
  * The live rooms in Redis, for the WebSocket API and the notification worker.
@@ -47,8 +47,9 @@ import { ROOM_SCRIPT } from './room-script.js';
  * Each event is one Lua script call (room-script.ts) run with EVALSHA, EVAL when the server lost
  * the script (ioredis' defineCommand), so check, change, job and message happen together or not
  * at all. The call first checks the run's fence (the target's generation marker and checkpoint,
- * see RedisTarget): a Redis that lost the rooms refuses it, and the projection is rebuilt. Events are applied one after another in log order; a failure stops the batch there, and
- * the retry skips what was already applied.
+ * see RedisTarget): a Redis that lost the rooms refuses it, and the projection is rebuilt.
+ * Events are applied one after another in log order; a failure stops the batch there, and the
+ * retry skips what was already applied.
  */
 export const ROOM_CACHE_EVENT_TYPES = [
   'MeetingStarted',
@@ -136,7 +137,7 @@ export class RoomCacheProjector implements Projector<RedisUnit> {
   }
 
   async apply(tx: RedisUnit, events: readonly DecodedEvent[]): Promise<void> {
-    const run = roomCommand(tx.redis);
+    const run = scriptCommand<RoomCommand>(tx.redis, COMMAND, 5, ROOM_SCRIPT);
     const [generationKey, checkpointKey] = tx.fence.keys;
     for (const event of events) {
       if (!isRoomEvent(event)) continue;
@@ -174,15 +175,4 @@ export class RoomCacheProjector implements Projector<RedisUnit> {
     };
     return JSON.stringify(job);
   }
-}
-
-/** The script as a command of this client, defined on first use (ioredis keeps it per client). */
-function roomCommand(redis: Redis): RoomCommand {
-  const commands = redis as unknown as Record<string, RoomCommand | undefined>;
-  if (typeof commands[COMMAND] !== 'function') {
-    redis.defineCommand(COMMAND, { numberOfKeys: 5, lua: ROOM_SCRIPT });
-  }
-  const command = commands[COMMAND];
-  if (!command) throw new Error(`ioredis did not define ${COMMAND}`);
-  return command.bind(redis);
 }

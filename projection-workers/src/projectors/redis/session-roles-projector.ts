@@ -1,9 +1,9 @@
 import { SESSION_KEY_PREFIX, userSessionsKey } from '@meetings/events';
 import type { DecodedEvent, EventType } from '@meetings/events';
-import type { Redis } from 'ioredis';
 import { FENCE_LUA } from '../../adapters/redis/redis-target.js';
 import type { RedisUnit } from '../../adapters/redis/redis-target.js';
 import type { Projector } from '../projector.js';
+import { scriptCommand } from './script-command.js';
 
 /**
  * Applies a user's role change to the sessions the user already holds (`session:<id>` hashes,
@@ -45,7 +45,7 @@ export class SessionRolesProjector implements Projector<RedisUnit> {
   constructor(private readonly keyPrefix = '') {}
 
   async apply(tx: RedisUnit, events: readonly DecodedEvent[]): Promise<void> {
-    const run = command(tx.redis);
+    const run = scriptCommand<SessionRolesCommand>(tx.redis, COMMAND, 3, SCRIPT);
     for (const event of events) {
       if (event.type !== 'UserRoleChanged') continue;
       await run(
@@ -58,10 +58,4 @@ export class SessionRolesProjector implements Projector<RedisUnit> {
       );
     }
   }
-}
-
-function command(redis: Redis): SessionRolesCommand {
-  const commands = redis as unknown as Record<string, SessionRolesCommand | undefined>;
-  if (typeof commands[COMMAND] !== 'function') redis.defineCommand(COMMAND, { numberOfKeys: 3, lua: SCRIPT });
-  return commands[COMMAND]!.bind(redis);
 }
