@@ -166,7 +166,7 @@ describe('GET /openapi.json', () => {
               ? '201'
               : '200';
         assert.ok(responses[success], `no ${success} answer`);
-        const errors = ['400', '413', '415', '500'];
+        const errors = ['400', '408', '413', '415', '431', '500'];
         if (route.auth) errors.push('401');
         if (route.operationId === 'logIn') errors.push('401', '429');
         if (route.operationId === 'registerUser') errors.push('409');

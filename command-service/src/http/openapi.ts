@@ -26,14 +26,16 @@ const IdempotencyKeyHeader = z
   .describe('replays the first answer for the same request');
 
 const common: Record<number, string> = {
-  400: 'Malformed JSON, invalid fields, or an invalid header',
+  400: 'Malformed JSON, invalid fields, an invalid header, NUL or a lone surrogate in any string (`validation-failed`, naming each field), bad percent-encoding in the path (`malformed-uri`), a corrupt gzip/deflate/br body (`malformed-body`), or a request the HTTP parser refused (`bad-request`)',
+  408: 'The client took longer than HTTP_HEADERS_TIMEOUT_MS / HTTP_REQUEST_TIMEOUT_MS to send its request (`request-timeout`)',
   401: 'Missing, expired or revoked bearer token',
   403: 'Not permitted (see `rule`)',
   404: 'No such meeting, user or route',
   409: 'A business rule refused the command (see `rule`), or a request with this Idempotency-Key is running',
   412: 'If-Match does not match the stream version',
   413: 'Body larger than the limit',
-  415: 'Body is not application/json',
+  415: 'Body is not application/json, or its Content-Encoding is not gzip, deflate or br',
+  431: 'Request line and headers larger than the limit (`headers-too-large`)',
   422: 'Idempotency-Key reused with a different request',
   429: 'Too many attempts; see Retry-After',
   500: 'Unexpected fault; the body carries a correlation id',
@@ -45,7 +47,7 @@ export function openApiDocument(routes: readonly RouteSpec[]) {
   const registry = new OpenAPIRegistry();
   registry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
   for (const r of routes) {
-    const statuses = [400, 413, 415, 422, 500, 503, ...(r.auth ? [401] : []), ...r.errors].sort();
+    const statuses = [400, 408, 413, 415, 422, 431, 500, 503, ...(r.auth ? [401] : []), ...r.errors].sort();
     const headers = z.object({
       ...(r.idempotent === false ? {} : { 'Idempotency-Key': IdempotencyKeyHeader }),
       ...(r.ifMatch

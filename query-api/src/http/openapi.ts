@@ -21,7 +21,9 @@ const Problem = z
   .meta({ id: 'Problem' });
 
 const common: Record<number, string> = {
-  400: 'A bad path or query parameter (see `errors[].path`), or a `minPosition` no event has',
+  400: 'A bad path or query parameter (see `errors[].path`), a `minPosition` no event has, NUL or a lone surrogate in a parameter (`validation-failed`), bad percent-encoding (`malformed-uri`), or a request the HTTP parser refused (`bad-request`)',
+  408: 'The client took longer than HTTP_HEADERS_TIMEOUT_MS / HTTP_REQUEST_TIMEOUT_MS to send its request (`request-timeout`)',
+  431: 'Request line and headers larger than the limit (`headers-too-large`)',
   401: 'Missing, expired or revoked bearer token',
   403: 'Not permitted (see `rule`)',
   404: 'No such meeting or room, or one the caller may not see',
@@ -44,7 +46,7 @@ export function openApiDocument(routes: readonly QueryRoute[]) {
   const registry = new OpenAPIRegistry();
   registry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
   for (const r of routes) {
-    const statuses = [...new Set([400, 401, 500, 503, ...r.errors])].sort();
+    const statuses = [...new Set([400, 401, 408, 431, 500, 503, ...r.errors])].sort();
     const queryShape = r.query instanceof z.ZodObject ? (r.query.shape as z.ZodRawShape) : {};
     registry.registerPath({
       method: 'get',
