@@ -39,7 +39,13 @@ try {
   console.log(`registered ${host.name}, ${ana.name}, ${ben.name}`);
   const { meetingId } = await command(
     '/meetings',
-    { title: 'Demo stand-up', scheduledStartAt: new Date().toISOString(), maxParticipants: 10 },
+    {
+      title: 'Demo stand-up',
+      scheduledStartAt: new Date().toISOString(),
+      maxParticipants: 10,
+      // Anyone signed in may join (meetings default to invitees only).
+      settings: { access: 'open' },
+    },
     host.token,
   );
   await command(`/meetings/${meetingId}/start`, undefined, host.token);

@@ -2,22 +2,29 @@ import { createUpcasterRegistry } from '@meetings/events';
 import {
   ASYNC_COMMIT,
   createPool,
+  loadBlindIndex,
   logConnectionErrors,
   PostgresEventStore,
+  PostgresPersonalDataVault,
   REDIS_OUTAGE_OPTIONS,
   withTimeout,
 } from '@meetings/db';
 import { Redis } from 'ioredis';
 import { Argon2PasswordHasher } from './adapters/argon2/argon2-password-hasher.js';
 import { PostgresIdempotencyStore } from './adapters/postgres/postgres-idempotency-store.js';
+import { RedisPasscodeThrottle } from './adapters/redis/redis-passcode-throttle.js';
 import { RedisLoginThrottle, RedisSessionStore } from './adapters/redis/redis-session-store.js';
+import { AccountDirectory } from './application/account-directory.js';
+import { AccountLifecycle } from './application/account-lifecycle.js';
 import { AccountService } from './application/account-service.js';
 import { CommandHandler } from './application/command-handler.js';
+import { MeetingPasscodes } from './application/meeting-passcodes.js';
 import { httpTimeouts } from './config.js';
 import type { Config } from './config.js';
 import { createApp } from './http/app.js';
 import { createHttpServer } from './http/server.js';
 import { accountRoutes } from './http/routes/account-routes.js';
+import { meetingAccessRoutes } from './http/routes/meeting-access-routes.js';
 import { meetingRoutes } from './http/routes/meeting-routes.js';
 import type { Logger } from './logger.js';
 
@@ -41,17 +48,30 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   await Promise.all([redis.connect(), pool.query('SELECT 1')]);
 
   const store = new PostgresEventStore(pool);
+  const vault = new PostgresPersonalDataVault(pool);
   const commands = new CommandHandler(store, createUpcasterRegistry(), {
     maxAttempts: config.COMMAND_MAX_ATTEMPTS,
     cacheSize: config.COMMAND_CACHE_EVENTS,
+    vault,
   });
   const sessions = new RedisSessionStore(redis, config.SESSION_TTL_SECONDS);
+  const hasher = new Argon2PasswordHasher(config.PASSWORD_HASH_MEMORY_KIB, config.PASSWORD_HASH_TIME_COST);
+  const directory = new AccountDirectory(store, await loadBlindIndex(pool));
   const accounts = new AccountService(
     store,
     commands,
-    new Argon2PasswordHasher(config.PASSWORD_HASH_MEMORY_KIB, config.PASSWORD_HASH_TIME_COST),
+    directory,
+    hasher,
     sessions,
     new RedisLoginThrottle(redis, config.LOGIN_MAX_FAILURES, config.LOGIN_LOCKOUT_SECONDS),
+  );
+  const lifecycle = new AccountLifecycle(commands, directory, hasher, sessions, vault);
+  // Wrong passcodes are throttled with the log-in limits: both guard a secret against guessing.
+  const passcodes = new MeetingPasscodes(
+    store,
+    commands,
+    hasher,
+    new RedisPasscodeThrottle(redis, config.LOGIN_MAX_FAILURES, config.LOGIN_LOCKOUT_SECONDS),
   );
   // A request with an Idempotency-Key holds one of these connections while it runs: its claim is
   // an advisory lock that ends with the connection. Claims commit asynchronously (one lost in a
@@ -64,7 +84,11 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   const idempotency = new PostgresIdempotencyStore(idempotencyPool, config.IDEMPOTENCY_TTL_SECONDS);
 
   const app = createApp({
-    routes: [...accountRoutes(accounts, commands), ...meetingRoutes(commands)],
+    routes: [
+      ...accountRoutes(accounts, lifecycle, commands),
+      ...meetingRoutes(commands, passcodes),
+      ...meetingAccessRoutes(commands, passcodes),
+    ],
     sessions,
     idempotency,
     logger,

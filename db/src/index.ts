@@ -5,3 +5,4 @@ export { createPool, CONNECTION_TIMEOUT_MS } from './pool.js';
 export type { PoolLogger } from './pool.js';
 export { isOutage, logConnectionErrors, REDIS_OUTAGE_OPTIONS, withTimeout } from './outage.js';
 export type { FailureLogger } from './outage.js';
+export { loadBlindIndex, PostgresPersonalDataVault } from './personal-data/postgres-personal-data-vault.js';

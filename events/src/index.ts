@@ -14,3 +14,7 @@ export * from './upcasting/upcasters.js';
 export * from './ports/event-store.js';
 export * from './config.js';
 export * from './session-keys.js';
+export * from './personal-data/personal-fields.js';
+export * from './personal-data/blind-index.js';
+export { KEY_BYTES as PERSONAL_DATA_KEY_BYTES } from './personal-data/field-cipher.js';
+export * from './ports/personal-data-vault.js';

@@ -1,10 +1,15 @@
 import type { z } from 'zod';
 import { mediaEventSchemas } from './media/events.js';
-import { meetingEventSchemas } from './meetings/events.js';
+import { meetingEventSchemas, meetingPasscodeEventSchemas } from './meetings/events.js';
 import { userEventSchemas } from './users/events.js';
 
 /** Every event type of the system with the schema of its current version. */
-export const eventSchemas = { ...userEventSchemas, ...meetingEventSchemas, ...mediaEventSchemas } as const;
+export const eventSchemas = {
+  ...userEventSchemas,
+  ...meetingEventSchemas,
+  ...meetingPasscodeEventSchemas,
+  ...mediaEventSchemas,
+} as const;
 
 export type EventType = keyof typeof eventSchemas;
 export type EventData<T extends EventType> = z.infer<(typeof eventSchemas)[T]>;
@@ -14,6 +19,8 @@ export type DomainEventOf<T extends EventType> = Extract<DomainEvent, { type: T 
 /** Current schema version per event type; a type absent here is at version 1. */
 export const currentSchemaVersions: Partial<Record<EventType, number>> = {
   ParticipantJoined: 2,
+  MeetingScheduled: 2,
+  ParticipantRemoved: 2,
 };
 
 export function currentSchemaVersion(type: EventType): number {

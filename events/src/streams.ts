@@ -6,6 +6,8 @@ export const streams = {
   email: (email: string) => `email-${email.toLowerCase()}`,
   meeting: (meetingId: string) => `meeting-${meetingId}`,
   media: (meetingId: string) => `media-${meetingId}`,
+  /** The hashes of a meeting's passcodes (PasscodeSet); the meeting stream names only their versions. */
+  passcode: (meetingId: string) => `passcode-${meetingId}`,
 } as const;
 
 export type StreamCategory = keyof typeof streams;
@@ -16,4 +18,4 @@ export function streamCategory(streamId: string): string {
 }
 
 /** Categories holding secrets or reservations: never shipped beyond the write side. */
-export const privateCategories: readonly string[] = ['credentials', 'username', 'email'];
+export const privateCategories: readonly string[] = ['credentials', 'username', 'email', 'passcode'];

@@ -69,7 +69,7 @@ test('the extreme values every command accepts project into every read model wit
       scheduledStartAt: '1970-01-01T14:00:00+14:00',
       scheduledEndAt: '9999-12-31T09:59:59-14:00',
       maxParticipants: 1000,
-      settings: { muteOnJoin: true, allowChat: true },
+      settings: { muteOnJoin: true, allowChat: true, access: 'open' },
     },
     host.token,
   );
@@ -96,7 +96,23 @@ test('the extreme values every command accepts project into every read model wit
   );
   const failing = await call('POST', `${m}/recordings`, {}, host.token);
   await call('POST', `${m}/recordings/${failing.recordingId}/fail`, { reason: astral(1000) }, host.token);
-  await call('POST', `${m}/participants/${guest.userId}/remove`, { reason: astral(500) }, host.token);
+  await call(
+    'POST',
+    `${m}/participants/${guest.userId}/remove`,
+    { reason: astral(500), ban: true },
+    host.token,
+  );
+  await call('DELETE', `${m}/bans/${guest.userId}`, {}, host.token);
+  await call('PUT', `${m}/invitations/${guest.userId}`, {}, host.token);
+  // The longest passcode (64 UTF-16 units) never reaches a read model; the settings it comes with do.
+  const settings = {
+    access: 'passcode',
+    passcode: astral(64),
+    lobby: true,
+    muteOnJoin: false,
+    allowChat: false,
+  };
+  await call('PATCH', `${m}/settings`, settings, host.token);
   await call('POST', `${m}/end`, {}, host.token);
   const second = await call(
     'POST',

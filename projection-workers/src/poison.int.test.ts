@@ -80,7 +80,8 @@ test('poison events land in dead letters, later events still apply, and a fixed 
     scheduledStartAt: '2030-01-01T09:00:00Z',
     scheduledEndAt: null,
     maxParticipants: 10,
-    settings: { muteOnJoin: false, allowChat: true },
+    settings: { muteOnJoin: false, allowChat: true, access: 'open', lobby: false },
+    passcodeVersion: null,
   });
   // Written by a buggy producer that skipped validation: no projector can ever decode it.
   const undecodable = event('ParticipantJoined', { meetingId, userId: 'not-a-uuid', role: 'participant' });

@@ -28,7 +28,7 @@ import { runScenario } from './testing/scenario.js';
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const prefix = `test:${randomBytes(6).toString('hex')}:`;
 const NOTIFY_MAX_AGE_SECONDS = 600;
-const SECOND_RUN = { seed: 2027, users: 12, meetings: 12, events: 200 };
+const SECOND_RUN = { seed: 2028, users: 12, meetings: 12, events: 200 };
 
 let db: TestDatabase | undefined;
 let pool: pg.Pool;
@@ -58,9 +58,17 @@ const TABLES: Record<keyof ExpectedTables, { columns: string; key: readonly stri
   },
   meetings: {
     columns: `id, host_id, title, description, status, scheduled_start_at, scheduled_end_at,
-      actual_start_at, actual_end_at, max_participants, is_recording, settings, cancel_reason, deleted_at,
-      last_stream_version::int`,
+      actual_start_at, actual_end_at, max_participants, is_recording, settings, access, lobby, cancel_reason,
+      deleted_at, last_stream_version::int`,
     key: ['id'],
+  },
+  meeting_invitations: {
+    columns: `meeting_id, user_id, invited_by, invited_at, revoked_by, revoked_at, last_stream_version::int`,
+    key: ['meeting_id', 'user_id'],
+  },
+  meeting_bans: {
+    columns: `meeting_id, user_id, banned_by, banned_at, lifted_by, lifted_at, last_stream_version::int`,
+    key: ['meeting_id', 'user_id'],
   },
   meeting_participants: {
     columns: `meeting_id, user_id, role, joined_at, left_at, leave_reason, removed_by, remove_reason,
@@ -180,6 +188,14 @@ test(
       'RecordingStopped',
       'RecordingCompleted',
       'MeetingEnded',
+      'MeetingSettingsChanged',
+      'ParticipantInvited',
+      'InvitationRevoked',
+      'ParticipantWaiting',
+      'ParticipantAdmitted',
+      'ParticipantDenied',
+      'ParticipantLeftLobby',
+      'BanLifted',
     ]) {
       assert.ok(count(type) > 0, `the scenario has ${type} events`);
     }

@@ -121,7 +121,12 @@ test(
       const created = await post(
         command.baseUrl,
         '/meetings',
-        { title: `Crash ${i}`, scheduledStartAt: '2030-01-07T09:00:00Z', maxParticipants: 3 },
+        {
+          title: `Crash ${i}`,
+          scheduledStartAt: '2030-01-07T09:00:00Z',
+          maxParticipants: 3,
+          settings: { access: 'open' },
+        },
         host.token,
       );
       assert.equal(created.status, 201, JSON.stringify(created.body));

@@ -96,7 +96,12 @@ try {
   for (let m = 0; m < MEETINGS; m++) {
     const { meetingId } = await post(
       '/meetings',
-      { title: `Lag ${m}`, scheduledStartAt: new Date().toISOString(), maxParticipants: 50 },
+      {
+        title: `Lag ${m}`,
+        scheduledStartAt: new Date().toISOString(),
+        maxParticipants: 50,
+        settings: { access: 'open' },
+      },
       host.token,
     );
     await post(`/meetings/${meetingId}/start`, undefined, host.token);

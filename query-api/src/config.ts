@@ -24,7 +24,7 @@ export const ConfigSchema = z
     /** How long a request with `minPosition` waits for the projections before answering 503. */
     READ_YOUR_WRITES_TIMEOUT_MS: PositiveInt.max(60_000).default(2000),
     /** How often open WebSockets check that their sessions still exist (closed with 4401 if not). */
-    WS_SESSION_CHECK_MS: PositiveInt.min(100).max(60_000).default(1000),
+    WS_SESSION_CHECK_MS: PositiveInt.min(100).max(60_000).default(500),
     ...HTTP_TIMEOUT_SETTINGS,
   })
   .refine(headersWithinRequest, HEADERS_WITHIN_REQUEST);

@@ -7,7 +7,7 @@ test('defaults give the local profile', () => {
   const config = loadConfig({});
   assert.equal(config.PORT, 3001);
   assert.equal(config.READ_YOUR_WRITES_TIMEOUT_MS, 2000);
-  assert.equal(config.WS_SESSION_CHECK_MS, 1000);
+  assert.equal(config.WS_SESSION_CHECK_MS, 500);
   assert.equal(config.REDIS_KEY_PREFIX, '');
   assert.match(config.DATABASE_URL, /^postgres:/);
 });

@@ -71,6 +71,7 @@ function meeting(host = randomUUID()) {
       title: 'Standup',
       scheduledStartAt: '2030-01-01T09:00:00Z',
       maxParticipants: 50,
+      settings: { access: 'open' },
     });
   return { meetingId, streamId, host, run, schedule };
 }

@@ -5,7 +5,13 @@ import {
   parseEvent,
   WrongExpectedVersionError,
 } from '@meetings/events';
-import type { DomainEvent, EventStore, NewEvent, UpcasterRegistry } from '@meetings/events';
+import type {
+  DomainEvent,
+  EventStore,
+  NewEvent,
+  PersonalDataVault,
+  UpcasterRegistry,
+} from '@meetings/events';
 import { LRUCache } from 'lru-cache';
 import type { Decider } from '../domain/index.js';
 import { ConcurrencyConflict, PreconditionFailed } from './errors.js';
@@ -35,6 +41,11 @@ export interface CommandHandlerOptions {
   maxAttempts: number;
   /** How many events' worth of stream state to keep between commands (0: read whole streams). */
   cacheSize?: number;
+  /**
+   * Encrypts personal fields before appending and decrypts them when loading (see
+   * PersonalDataVault). Without one, events are written and read as they are.
+   */
+  vault?: PersonalDataVault;
 }
 
 /** Where the stream stood when last read, and what it means. */
@@ -60,6 +71,7 @@ export class CommandHandler {
   private readonly locks = new KeyedLock();
   private readonly cache: LRUCache<string, Loaded<unknown>> | null;
   private readonly maxAttempts: number;
+  private readonly vault: PersonalDataVault | undefined;
 
   constructor(
     private readonly store: EventStore,
@@ -67,6 +79,7 @@ export class CommandHandler {
     options: CommandHandlerOptions,
   ) {
     this.maxAttempts = options.maxAttempts;
+    this.vault = options.vault;
     const cacheSize = options.cacheSize ?? 200_000;
     this.cache =
       cacheSize > 0
@@ -101,7 +114,8 @@ export class CommandHandler {
   ): Promise<Loaded<S>> {
     const recorded = await this.store.readStream(streamId, { from: loaded.version + 1 });
     if (recorded.length === 0) return loaded;
-    const events = recorded.map((r) => decodeEvent(this.upcasters, r));
+    const decoded = recorded.map((r) => decodeEvent(this.upcasters, r));
+    const events = this.vault ? await this.vault.reveal(decoded) : decoded;
     let state = loaded.state;
     for (const e of events) state = decider.evolve(state, { type: e.type, data: e.data } as E);
     // Copied only when a key is added: most commands of a stream came without one, or from elsewhere.
@@ -144,8 +158,8 @@ export class CommandHandler {
       if (decided.length === 0) {
         return { streamId, version: loaded.version, position: loaded.position, replayed: false };
       }
-      const newEvents = decided.map((e, i) =>
-        this.toNewEvent(e, ctx, `${streamId}#${loaded.version + i + 1}`),
+      const newEvents = await this.conceal(
+        decided.map((e, i) => this.toNewEvent(e, ctx, `${streamId}#${loaded.version + i + 1}`)),
       );
       try {
         // The next command's catch-up reads these events back: the cache never holds unread state.
@@ -169,6 +183,11 @@ export class CommandHandler {
         loaded = await this.current(decider, streamId);
       }
     }
+  }
+
+  /** Events as they may be appended: their personal fields encrypted when a vault is set. */
+  conceal(events: NewEvent[]): Promise<NewEvent[]> {
+    return this.vault ? this.vault.conceal(events) : Promise.resolve(events);
   }
 
   /** Validates what the decider produced: an invalid event must never reach the log. */

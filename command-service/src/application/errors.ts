@@ -25,10 +25,24 @@ export class InvalidCredentials extends Error {
   }
 }
 
-/** Too many failed log-ins for a username (HTTP 429). */
+/** Too many failed log-ins for a username, or wrong passcodes for a meeting (HTTP 429). */
 export class TooManyAttempts extends Error {
   override readonly name = 'TooManyAttempts';
-  constructor(readonly retryAfterSeconds: number) {
-    super(`too many failed log-ins; try again in ${retryAfterSeconds} s`);
+  constructor(
+    readonly retryAfterSeconds: number,
+    failures = 'failed log-ins',
+  ) {
+    super(`too many ${failures}; try again in ${retryAfterSeconds} s`);
+  }
+}
+
+/**
+ * The password checked but the account is disabled (HTTP 403 `account-disabled`). Told only to
+ * whoever knows the password, so it cannot be used to probe which accounts exist or are disabled.
+ */
+export class AccountDisabled extends Error {
+  override readonly name = 'AccountDisabled';
+  constructor() {
+    super('this account is disabled; ask an admin to enable it');
   }
 }

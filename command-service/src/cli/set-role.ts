@@ -4,8 +4,9 @@
  * actor (`changedBy: null`); the projection workers apply it to the sessions the user holds.
  */
 import { randomUUID } from 'node:crypto';
-import { createPool, PostgresEventStore } from '@meetings/db';
+import { createPool, loadBlindIndex, PostgresEventStore, PostgresPersonalDataVault } from '@meetings/db';
 import { createUpcasterRegistry, streams, UserRole } from '@meetings/events';
+import { AccountDirectory } from '../application/account-directory.js';
 import { CommandHandler } from '../application/command-handler.js';
 import { loadConfig } from '../config.js';
 import { userDecider } from '../domain/index.js';
@@ -22,12 +23,12 @@ const say = (obj: object, msg: string) =>
 const pool = createPool({ connectionString: config.DATABASE_URL, max: 2 }, { warn: say, error: say });
 try {
   const store = new PostgresEventStore(pool);
-  const [reservation] = await store.readStream(streams.username(username), { max: 1 });
-  if (!reservation) throw new Error(`no user named ${username}`);
-  const { userId } = reservation.data as { userId: string };
+  const userId = await new AccountDirectory(store, await loadBlindIndex(pool)).userIdOf(username);
+  if (!userId) throw new Error(`no user named ${username}`);
   const commands = new CommandHandler(store, createUpcasterRegistry(), {
     maxAttempts: config.COMMAND_MAX_ATTEMPTS,
     cacheSize: config.COMMAND_CACHE_EVENTS,
+    vault: new PostgresPersonalDataVault(pool),
   });
   const now = new Date();
   const outcome = await commands.handle(

@@ -50,3 +50,13 @@ export class AlreadyExists extends DomainError {
     super(message);
   }
 }
+
+/**
+ * The meeting needs a passcode from this user and the one given is wrong (HTTP 403 with a problem
+ * type of its own, so that a client can ask again without parsing rules).
+ */
+export class WrongPasscode extends NotPermitted {
+  constructor() {
+    super('wrong-passcode', 'The passcode is wrong.');
+  }
+}

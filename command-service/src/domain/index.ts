@@ -6,6 +6,7 @@ export {
   BusinessRuleViolation,
   DomainError,
   NotPermitted,
+  WrongPasscode,
 } from './errors.js';
 
 export type * from './meeting/commands.js';
@@ -19,7 +20,7 @@ export type {
   RecordingStatus,
 } from './meeting/state.js';
 export { initialMeetingState, meetingExists } from './meeting/state.js';
-export { isHost } from './meeting/rules.js';
+export { isHost, requireMayChangeSettings } from './meeting/rules.js';
 export { DEFAULT_MAX_PARTICIPANTS, DEFAULT_SETTINGS } from './meeting/decide-lifecycle.js';
 export { meetingDecider } from './meeting/decider.js';
 

@@ -64,10 +64,14 @@ describe('registration', () => {
     assert.equal(res.headers.get('etag'), '"1"');
     assert.equal(res.headers.get('location'), `/users/${res.body.userId}`);
 
-    const [registered, ...rest] = await log.stream(`user-${res.body.userId}`);
+    const [registered, ...rest] = await log.revealed(`user-${res.body.userId}`);
     assert.equal(rest.length, 0);
     assert.equal(registered!.type, 'UserRegistered');
     assert.equal(registered!.position, res.body.position);
+    // The log holds the personal fields encrypted only (see account-deletion.e2e.test.ts).
+    const [stored] = await log.stream(`user-${res.body.userId}`);
+    for (const field of ['username', 'email', 'displayName']) assert.match(stored!.data[field], /^pd1:/);
+    assert.ok(!JSON.stringify(stored).includes(username));
     // Without a display name the username is shown.
     assert.deepEqual(registered!.data, {
       userId: res.body.userId,
@@ -342,28 +346,29 @@ describe('PATCH /users/me', () => {
     );
     assert.equal(res.status, 200);
     assert.equal(res.body.streamId, `user-${user.userId}`);
-    assert.equal(res.body.version, 2);
-    assert.equal(res.headers.get('etag'), '"2"');
-    const events = await log.stream(`user-${user.userId}`);
+    // Version 2 is the log-in.
+    assert.equal(res.body.version, 3);
+    assert.equal(res.headers.get('etag'), '"3"');
+    const events = await log.revealed(`user-${user.userId}`);
     assert.deepEqual(
       events.map((e) => e.type),
-      ['UserRegistered', 'UserProfileUpdated'],
+      ['UserRegistered', 'UserLoggedIn', 'UserProfileUpdated'],
     );
-    assert.deepEqual(events[1]!.data, {
+    assert.deepEqual(events[2]!.data, {
       userId: user.userId,
       displayName: 'Ada L.',
       avatarUrl: 'https://example.com/ada.png',
     });
-    assert.equal(events[1]!.position, res.body.position);
-    assert.equal(events[1]!.metadata.actorUserId, user.userId);
+    assert.equal(events[2]!.position, res.body.position);
+    assert.equal(events[2]!.metadata.actorUserId, user.userId);
   });
 
   test('an update that changes nothing appends nothing and keeps the version', async () => {
     const before = await log.count();
     const res = await api.patch('/users/me', { displayName: 'Ada L.' }, { token: user.token });
     assert.equal(res.status, 200);
-    assert.equal(res.body.version, 2);
-    assert.equal(res.headers.get('etag'), '"2"');
+    assert.equal(res.body.version, 3);
+    assert.equal(res.headers.get('etag'), '"3"');
     assert.equal(await log.count(), before);
   });
 
@@ -372,31 +377,31 @@ describe('PATCH /users/me', () => {
     const stale = await api.patch(
       '/users/me',
       { displayName: 'Stale' },
-      { token: user.token, headers: { 'if-match': '"1"' } },
+      { token: user.token, headers: { 'if-match': '"2"' } },
     );
     const body = assertProblem(stale, 412, 'precondition-failed');
-    assert.equal(body.currentVersion, 2);
-    assert.equal(stale.headers.get('etag'), '"2"');
+    assert.equal(body.currentVersion, 3);
+    assert.equal(stale.headers.get('etag'), '"3"');
     assert.equal(await log.count(), before);
 
     const current = await api.patch(
       '/users/me',
       { avatarUrl: null },
-      { token: user.token, headers: { 'if-match': '"2"' } },
+      { token: user.token, headers: { 'if-match': '"3"' } },
     );
     assert.equal(current.status, 200);
-    assert.equal(current.body.version, 3);
-    assert.equal(current.headers.get('etag'), '"3"');
-    const last = (await log.stream(`user-${user.userId}`)).at(-1)!;
+    assert.equal(current.body.version, 4);
+    assert.equal(current.headers.get('etag'), '"4"');
+    const last = (await log.revealed(`user-${user.userId}`)).at(-1)!;
     assert.deepEqual(last.data, { userId: user.userId, avatarUrl: null });
   });
 
   test('changes only the caller’s own profile', async () => {
     const other = await newUser(api, 'other');
     await api.patch('/users/me', { displayName: 'Mine Only' }, { token: other.token });
-    const events = await log.stream(`user-${user.userId}`);
+    const events = await log.revealed(`user-${user.userId}`);
     assert.ok(events.every((e) => e.data.displayName !== 'Mine Only'));
-    assert.equal((await log.stream(`user-${other.userId}`)).at(-1)!.data.displayName, 'Mine Only');
+    assert.equal((await log.revealed(`user-${other.userId}`)).at(-1)!.data.displayName, 'Mine Only');
   });
 });
 

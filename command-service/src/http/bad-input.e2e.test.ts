@@ -45,7 +45,7 @@ before(async () => {
   // A started meeting with two participants besides the host and a recording running.
   const scheduled = await api.post(
     '/meetings',
-    { title: 'Target', scheduledStartAt: '2030-01-01T09:00:00Z' },
+    { title: 'Target', scheduledStartAt: '2030-01-01T09:00:00Z', settings: { access: 'open' } },
     { token: host.token },
   );
   assert.equal(scheduled.status, 201);
@@ -114,7 +114,7 @@ for (const route of ROUTES) {
           assertValidation(await send(route, { body }), `body.${field}`);
         }
       });
-    } else if (['updateMyProfile', 'updateMeeting'].includes(route.operationId)) {
+    } else if (['updateMyProfile', 'updateMeeting', 'changeMeetingSettings'].includes(route.operationId)) {
       test('an empty body: 400 (at least one field is required)', async () => {
         assertValidation(await send(route, { body: {} }), 'body');
         assertValidation(await send(route, { raw: '' }), 'body');

@@ -100,7 +100,7 @@ describe('a meeting from scheduling to its end', () => {
       scheduledStartAt: '2030-03-01T10:00:00+01:00',
       scheduledEndAt: '2030-03-01T11:00:00+01:00',
       maxParticipants: 10,
-      settings: { muteOnJoin: false },
+      settings: { muteOnJoin: false, access: 'open' },
     });
     assert.equal(res.status, 201);
     assert.match(res.body.meetingId, UUID);
@@ -115,7 +115,8 @@ describe('a meeting from scheduling to its end', () => {
       scheduledStartAt: '2030-03-01T10:00:00+01:00',
       scheduledEndAt: '2030-03-01T11:00:00+01:00',
       maxParticipants: 10,
-      settings: { muteOnJoin: false, allowChat: true },
+      settings: { muteOnJoin: false, allowChat: true, access: 'open', lobby: false },
+      passcodeVersion: null,
     });
     assert.equal(scheduled!.metadata.actorUserId, host.userId);
   });
@@ -257,6 +258,7 @@ describe('a meeting from scheduling to its end', () => {
       userId: carol.userId,
       removedBy: host.userId,
       reason: 'Connection echo',
+      banned: false,
     });
     await m.refused(await post(`${participant(carol)}/remove`, host), 409, 'participant-not-present');
     await m.refused(await post(`${participant(carol)}/mute`, carol), 409, 'participant-not-present');
@@ -560,11 +562,16 @@ describe('schedule and settings', () => {
     const res = await post(
       '/meetings',
       host,
-      meetingBody({ settings: { muteOnJoin: true, allowChat: false } }),
+      meetingBody({ settings: { muteOnJoin: true, allowChat: false, access: 'open' } }),
     );
     m.meetingId = res.body.meetingId;
     const [scheduled] = await m.appended(res, 201, ['MeetingScheduled']);
-    assert.deepEqual(scheduled!.data.settings, { muteOnJoin: true, allowChat: false });
+    assert.deepEqual(scheduled!.data.settings, {
+      muteOnJoin: true,
+      allowChat: false,
+      access: 'open',
+      lobby: false,
+    });
     const [joined] = await m.appended(await post(`${m.base}/join`, alice), 200, ['ParticipantJoined']);
     assert.equal(joined!.data.isMuted, true);
     await m.appended(await post(`${m.base}/start`, host), 200, ['MeetingStarted']);

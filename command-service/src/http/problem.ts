@@ -1,7 +1,14 @@
 import { isOutage } from '@meetings/db';
 import { DuplicateEventIdError } from '@meetings/events';
-import { AggregateNotFound, AlreadyExists, BusinessRuleViolation, NotPermitted } from '../domain/index.js';
 import {
+  AggregateNotFound,
+  AlreadyExists,
+  BusinessRuleViolation,
+  NotPermitted,
+  WrongPasscode,
+} from '../domain/index.js';
+import {
+  AccountDisabled,
   ConcurrencyConflict,
   InvalidCredentials,
   PreconditionFailed,
@@ -127,6 +134,9 @@ export const problems = {
  */
 export function problemFromError(error: unknown, correlationId: string): HttpProblem {
   if (error instanceof HttpProblem) return error;
+  if (error instanceof WrongPasscode) {
+    return new HttpProblem(403, 'wrong-passcode', 'Wrong passcode', error.message, { rule: error.rule });
+  }
   if (error instanceof NotPermitted)
     return new HttpProblem(403, 'forbidden', 'Forbidden', error.message, { rule: error.rule });
   if (error instanceof AggregateNotFound) return problems.notFound(error.message, error.rule);
@@ -157,6 +167,9 @@ export function problemFromError(error: unknown, correlationId: string): HttpPro
   }
   if (error instanceof DuplicateEventIdError) return problems.requestInProgress();
   if (error instanceof InvalidCredentials) return problems.unauthenticated(error.message);
+  if (error instanceof AccountDisabled) {
+    return new HttpProblem(403, 'account-disabled', 'Account disabled', error.message);
+  }
   if (error instanceof TooManyAttempts) {
     return new HttpProblem(
       429,

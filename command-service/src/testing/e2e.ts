@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { PostgresPersonalDataVault } from '@meetings/db';
 import pg from 'pg';
 import type { ApiClient, ApiResponse } from './http-client.js';
 
@@ -84,9 +85,17 @@ export function newUsers<const P extends readonly string[]>(
   return Promise.all(prefixes.map((p) => newUser(api, p))) as Promise<{ [K in keyof P]: TestUser }>;
 }
 
-/** A valid ScheduleMeeting body. */
+/**
+ * A valid ScheduleMeeting body. Open to anyone signed in (meetings default to invitees only), as the
+ * tests that use it let others join; the access tests set their own settings.
+ */
 export function meetingBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return { title: 'Weekly sync', scheduledStartAt: '2030-01-07T09:00:00Z', ...overrides };
+  return {
+    title: 'Weekly sync',
+    scheduledStartAt: '2030-01-07T09:00:00Z',
+    settings: { access: 'open' },
+    ...overrides,
+  };
 }
 
 export async function scheduleMeeting(
@@ -129,6 +138,11 @@ export class EventLog {
       [streamId],
     );
     return rows;
+  }
+
+  /** The stream with its personal fields decrypted, as the service reads it (erased once deleted). */
+  async revealed(streamId: string): Promise<StoredEvent[]> {
+    return new PostgresPersonalDataVault(this.pool).reveal(await this.stream(streamId));
   }
 
   query<R extends pg.QueryResultRow = any>(sql: string, params: unknown[] = []): Promise<pg.QueryResult<R>> {
@@ -217,6 +231,27 @@ export const ROUTES: RouteCase[] = [
     forbiddenRule: 'admin-only',
   },
   {
+    operationId: 'setUserStatus',
+    method: 'PUT',
+    template: '/users/:userId/status',
+    auth: true,
+    ifMatch: true,
+    body: { status: 'disabled' },
+    required: ['status'],
+    wrongType: { body: { status: 42 }, path: 'body.status' },
+    forbiddenRule: 'admin-only',
+  },
+  {
+    operationId: 'deleteMyAccount',
+    method: 'DELETE',
+    template: '/users/me',
+    auth: true,
+    ifMatch: true,
+    body: { password: PASSWORD },
+    required: ['password'],
+    wrongType: { body: { password: 42 }, path: 'body.password' },
+  },
+  {
     operationId: 'logIn',
     method: 'POST',
     template: '/sessions',
@@ -277,25 +312,63 @@ export const ROUTES: RouteCase[] = [
     wrongType: { body: { reason: 42 }, path: 'body.reason' },
     forbiddenRule: 'host-only',
   },
-  ...(['join', 'leave'] as const).map((verb): RouteCase => ({
-    operationId: `${verb}Meeting`,
+  {
+    operationId: 'joinMeeting',
     method: 'POST',
-    template: `/meetings/:meetingId/${verb}`,
+    template: '/meetings/:meetingId/join',
+    auth: true,
+    ifMatch: true,
+    body: { passcode: 'open sesame' },
+    required: [],
+    wrongType: { body: { passcode: 1234 }, path: 'body.passcode' },
+  },
+  {
+    operationId: 'leaveMeeting',
+    method: 'POST',
+    template: '/meetings/:meetingId/leave',
     auth: true,
     ifMatch: true,
     ...noBody,
-  })),
+  },
   {
     operationId: 'removeParticipant',
     method: 'POST',
     template: '/meetings/:meetingId/participants/:userId/remove',
     auth: true,
     ifMatch: true,
-    body: { reason: 'disruptive' },
+    body: { reason: 'disruptive', ban: true },
     required: [],
-    wrongType: { body: { reason: [] }, path: 'body.reason' },
+    wrongType: { body: { reason: 'disruptive', ban: 'yes' }, path: 'body.ban' },
     forbiddenRule: 'host-only',
   },
+  {
+    operationId: 'changeMeetingSettings',
+    method: 'PATCH',
+    template: '/meetings/:meetingId/settings',
+    auth: true,
+    ifMatch: true,
+    body: { access: 'passcode', passcode: 'open sesame', lobby: true },
+    required: [],
+    wrongType: { body: { lobby: 'yes' }, path: 'body.lobby' },
+    forbiddenRule: 'host-only',
+  },
+  ...(
+    [
+      ['inviteParticipant', 'PUT', '/meetings/:meetingId/invitations/:userId'],
+      ['revokeInvitation', 'DELETE', '/meetings/:meetingId/invitations/:userId'],
+      ['admitParticipant', 'POST', '/meetings/:meetingId/lobby/:userId/admit'],
+      ['denyParticipant', 'POST', '/meetings/:meetingId/lobby/:userId/deny'],
+      ['liftBan', 'DELETE', '/meetings/:meetingId/bans/:userId'],
+    ] as const
+  ).map(([operationId, method, template]): RouteCase => ({
+    operationId,
+    method,
+    template,
+    auth: true,
+    ifMatch: true,
+    ...noBody,
+    forbiddenRule: 'host-only',
+  })),
   ...(
     [
       ['muteParticipant', 'mute', 'host-only'],

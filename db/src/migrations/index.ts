@@ -5,6 +5,8 @@ import * as projectionState from './20261121000004_projection_state.js';
 import * as readTables from './20261121000002_read_tables.js';
 import * as readTablesWithoutCrossTableKeys from './20261121000005_read_tables_without_cross_table_keys.js';
 import * as idempotencyClaimsBySession from './20261130000001_idempotency_claims_by_session.js';
+import * as meetingAccess from './20261201000001_meeting_access.js';
+import * as personalDataKeys from './20261201000002_personal_data_keys.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -19,4 +21,6 @@ export const migrations: ReadonlyArray<readonly [name: string, migration: Migrat
   ['20261121000004_projection_state', projectionState],
   ['20261121000005_read_tables_without_cross_table_keys', readTablesWithoutCrossTableKeys],
   ['20261130000001_idempotency_claims_by_session', idempotencyClaimsBySession],
+  ['20261201000001_meeting_access', meetingAccess],
+  ['20261201000002_personal_data_keys', personalDataKeys],
 ];

@@ -9,7 +9,7 @@ import type { TestDatabase } from '../testing/index.js';
 
 const MIGRATIONS = migrations.map(([name]) => name);
 const READ_TABLES = (
-  'ai_tasks media_streams meeting_participants meeting_recordings meeting_rooms meetings operation_logs ' +
+  'ai_tasks media_streams meeting_bans meeting_invitations meeting_participants meeting_recordings meeting_rooms meetings operation_logs ' +
   'signaling_messages signaling_sessions system_configs users'
 ).split(' ');
 /** Fed from every stream: idempotent through its unique event_id instead of a stream version. */
@@ -137,6 +137,8 @@ describe('read tables', () => {
       [
         'command_idempotency',
         'es_events',
+        'personal_data_keys',
+        'personal_data_secrets',
         'projection_checkpoints',
         'projection_dead_letters',
         ...READ_TABLES,

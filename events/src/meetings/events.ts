@@ -4,11 +4,27 @@ import { Id, IsoDateTime } from '../common.js';
 export const ParticipantRole = z.enum(['host', 'participant']);
 export type ParticipantRole = z.infer<typeof ParticipantRole>;
 
+/**
+ * Who may enter besides the hosts: `invited` only invitees, `passcode` also anyone signed in who
+ * gives the meeting's passcode, `open` anyone signed in.
+ */
+export const MeetingAccess = z.enum(['invited', 'passcode', 'open']);
+export type MeetingAccess = z.infer<typeof MeetingAccess>;
+
 export const MeetingSettings = z.object({
   muteOnJoin: z.boolean(),
   allowChat: z.boolean(),
+  access: MeetingAccess,
+  /** A waiting room: joins by non-hosts wait there until a host admits them. */
+  lobby: z.boolean(),
 });
 export type MeetingSettings = z.infer<typeof MeetingSettings>;
+
+/**
+ * The version of the meeting's passcode: the `passcode-<meetingId>` stream version of the
+ * PasscodeSet holding its hash (the hash itself never enters the meeting stream). null: none set.
+ */
+const PasscodeVersion = z.number().int().positive();
 
 export const meetingEventSchemas = {
   MeetingScheduled: z.object({
@@ -19,7 +35,9 @@ export const meetingEventSchemas = {
     scheduledStartAt: IsoDateTime,
     scheduledEndAt: IsoDateTime.nullable(),
     maxParticipants: z.number().int().positive(),
+    /** v2: settings gained `access` and `lobby`, and the passcode version came. */
     settings: MeetingSettings,
+    passcodeVersion: PasscodeVersion.nullable(),
   }),
   MeetingUpdated: z.object({
     meetingId: Id,
@@ -41,7 +59,14 @@ export const meetingEventSchemas = {
     isVideoOn: z.boolean(),
   }),
   ParticipantLeft: z.object({ meetingId: Id, userId: Id, reason: z.enum(['left', 'meeting_ended']) }),
-  ParticipantRemoved: z.object({ meetingId: Id, userId: Id, removedBy: Id, reason: z.string().nullable() }),
+  /** v2: `banned` — a banned user may not join, wait in the lobby or be invited until the ban is lifted. */
+  ParticipantRemoved: z.object({
+    meetingId: Id,
+    userId: Id,
+    removedBy: Id,
+    reason: z.string().nullable(),
+    banned: z.boolean(),
+  }),
   ParticipantMuted: z.object({ meetingId: Id, userId: Id, mutedBy: Id }),
   ParticipantUnmuted: z.object({ meetingId: Id, userId: Id }),
   ParticipantVideoTurnedOn: z.object({ meetingId: Id, userId: Id }),
@@ -58,6 +83,25 @@ export const meetingEventSchemas = {
     format: z.string(),
   }),
   RecordingFailed: z.object({ meetingId: Id, recordingId: Id, reason: z.string() }),
+  /** Only the settings that changed; `passcodeVersion` when a new passcode was set. */
+  MeetingSettingsChanged: z.object({
+    meetingId: Id,
+    changedBy: Id,
+    muteOnJoin: z.boolean().optional(),
+    allowChat: z.boolean().optional(),
+    access: MeetingAccess.optional(),
+    lobby: z.boolean().optional(),
+    passcodeVersion: PasscodeVersion.optional(),
+  }),
+  ParticipantInvited: z.object({ meetingId: Id, userId: Id, invitedBy: Id }),
+  InvitationRevoked: z.object({ meetingId: Id, userId: Id, revokedBy: Id }),
+  /** A join the lobby holds: the user waits until a host admits or denies them. */
+  ParticipantWaiting: z.object({ meetingId: Id, userId: Id }),
+  /** Out of the lobby and into the meeting: a ParticipantJoined follows. */
+  ParticipantAdmitted: z.object({ meetingId: Id, userId: Id, admittedBy: Id }),
+  ParticipantDenied: z.object({ meetingId: Id, userId: Id, deniedBy: Id }),
+  ParticipantLeftLobby: z.object({ meetingId: Id, userId: Id, reason: z.enum(['left', 'meeting_ended']) }),
+  BanLifted: z.object({ meetingId: Id, userId: Id, liftedBy: Id }),
   ChatMessageSent: z.object({
     meetingId: Id,
     messageId: Id,
@@ -65,4 +109,12 @@ export const meetingEventSchemas = {
     recipientId: Id.nullable(),
     text: z.string(),
   }),
+} as const;
+
+/**
+ * The `passcode-<meetingId>` stream: the argon2 hash of each passcode a meeting was given. A
+ * private category, so it is never relayed nor projected.
+ */
+export const meetingPasscodeEventSchemas = {
+  PasscodeSet: z.object({ meetingId: Id, passcodeHash: z.string() }),
 } as const;

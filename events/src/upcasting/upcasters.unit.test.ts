@@ -65,6 +65,36 @@ describe('ParticipantJoined v1 → v2', () => {
   });
 });
 
+describe('access settings: MeetingScheduled and ParticipantRemoved v1 → v2', () => {
+  const upcasters = createUpcasterRegistry();
+  const v1Scheduled = {
+    meetingId,
+    hostId: userId,
+    title: 'Sync',
+    description: null,
+    scheduledStartAt: '2030-01-01T09:00:00Z',
+    scheduledEndAt: null,
+    maxParticipants: 10,
+    settings: { muteOnJoin: true, allowChat: false },
+  };
+
+  test('a v1 meeting was open to anyone signed in, without lobby or passcode', () => {
+    const { event, schemaVersion } = upcasters.upcast('MeetingScheduled', 1, v1Scheduled);
+    assert.equal(schemaVersion, 2);
+    assert.deepEqual(event.data, {
+      ...v1Scheduled,
+      settings: { muteOnJoin: true, allowChat: false, access: 'open', lobby: false },
+      passcodeVersion: null,
+    });
+  });
+
+  test('a v1 removal was never a ban', () => {
+    const data = { meetingId, userId, removedBy: userId, reason: null };
+    const { event } = upcasters.upcast('ParticipantRemoved', 1, data);
+    assert.deepEqual(event.data, { ...data, banned: false });
+  });
+});
+
 describe('upcaster registry', () => {
   test('an old version without an upcaster is an error, not a silent pass-through', () => {
     assert.throws(

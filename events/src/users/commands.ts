@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { UserStatus } from './events.js';
 
 const Username = z
   .string()
@@ -32,3 +33,10 @@ export type UpdateProfileBody = z.infer<typeof UpdateProfileBody>;
 
 export const ChangeUserRoleBody = z.object({ role: z.enum(['user', 'admin']) }).strict();
 export type ChangeUserRoleBody = z.infer<typeof ChangeUserRoleBody>;
+
+export const SetUserStatusBody = z.object({ status: UserStatus }).strict();
+export type SetUserStatusBody = z.infer<typeof SetUserStatusBody>;
+
+/** Deleting your account asks for your password again: a session left open must not be enough. */
+export const DeleteAccountBody = z.object({ password: z.string().min(1).max(256) }).strict();
+export type DeleteAccountBody = z.infer<typeof DeleteAccountBody>;

@@ -4,8 +4,8 @@ import { privateCategories, streamCategory } from '@meetings/events';
  * Kafka topic layout: one topic per public stream category under the seed's `meeting.` prefix,
  * `meeting.events.<category>` (user, meeting, media), keyed by stream id so that a stream stays in
  * one partition, in stream order. `<topic>.dlq` holds what a projector could not apply. Streams of
- * the write side's private categories (credentials, username and email reservations) are never
- * published.
+ * the write side's private categories (credentials, username and email reservations, meeting
+ * passcode hashes) are never published.
  */
 export const PUBLIC_CATEGORIES = ['user', 'meeting', 'media'] as const;
 

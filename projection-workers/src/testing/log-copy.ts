@@ -1,6 +1,9 @@
 import type pg from 'pg';
 
-/** Copies the event log of one database into another, positions and transaction ids included. */
+/**
+ * Copies the event log of one database into another, positions and transaction ids included, with
+ * the keys of its personal data (without them, every encrypted field would project as erased).
+ */
 export async function copyEventLog(from: pg.Pool, to: pg.Pool): Promise<number> {
   const { rows } = await from.query<Record<string, unknown>>(
     `SELECT global_position, transaction_id::text AS transaction_id, event_id, stream_id, stream_version, type,
@@ -32,6 +35,17 @@ export async function copyEventLog(from: pg.Pool, to: pg.Pool): Promise<number> 
   }
   await to.query(
     `SELECT setval('es_events_global_position_seq', (SELECT coalesce(max(global_position), 1) FROM es_events))`,
+  );
+  const keys = await from.query<{
+    user_id: string;
+    key: Buffer | null;
+    created_at: Date;
+    destroyed_at: Date | null;
+  }>('SELECT user_id, key, created_at, destroyed_at FROM personal_data_keys');
+  await to.query(
+    `INSERT INTO personal_data_keys (user_id, key, created_at, destroyed_at)
+     SELECT * FROM unnest($1::uuid[], $2::bytea[], $3::timestamptz[], $4::timestamptz[])`,
+    (['user_id', 'key', 'created_at', 'destroyed_at'] as const).map((c) => keys.rows.map((r) => r[c])),
   );
   return rows.length;
 }

@@ -6,6 +6,8 @@ const TABLES: Record<string, readonly string[]> = {
   users: ['created_at', 'updated_at'],
   meetings: ['created_at', 'updated_at'],
   meeting_participants: ['id', 'created_at', 'updated_at'],
+  meeting_invitations: ['created_at', 'updated_at'],
+  meeting_bans: ['created_at', 'updated_at'],
   meeting_rooms: ['id', 'created_at', 'updated_at'],
   meeting_recordings: ['created_at', 'updated_at'],
   media_streams: ['created_at', 'updated_at'],

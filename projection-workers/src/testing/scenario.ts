@@ -124,14 +124,21 @@ export async function runScenario(store: EventStore, options: ScenarioOptions): 
       title: `Meeting ${m.meetingId.slice(0, 4)}`,
       scheduledStartAt: '2030-01-01T09:00:00Z',
       maxParticipants: 2 + rnd.int(12),
+      // Mostly open, so that joins succeed; some for invitees only, some with a lobby.
+      settings: { access: rnd.pick(['open', 'open', 'invited'] as const), lobby: rnd.int(4) === 0 },
     };
     await execute(m.meeting, { type: 'ScheduleMeeting', data, actorId: m.host, now }, m.host);
   }
 
   while (total < options.events) {
     const m = rnd.pick(meetings);
-    const state = m.meeting.state as MeetingState & { participants?: ReadonlyMap<string, unknown> };
+    const state = m.meeting.state as MeetingState & {
+      participants?: ReadonlyMap<string, unknown>;
+      waiting?: ReadonlySet<string>;
+      banned?: ReadonlySet<string>;
+    };
     const present = state.participants ? [...state.participants.keys()] : [];
+    const waiting = state.waiting ? [...state.waiting] : [];
     const someone = present.length > 0 && rnd.int(4) > 0 ? rnd.pick(present) : rnd.pick(users);
     const meetingId = m.meetingId;
     const act = (type: MeetingCommand['type'], actorId: string, extra: Record<string, unknown> = {}) =>
@@ -148,7 +155,7 @@ export async function runScenario(store: EventStore, options: ScenarioOptions): 
         userId: someone,
         role: rnd.pick(['host', 'participant']),
       });
-    else if (roll < 58) await act('RemoveParticipant', m.host, { userId: someone });
+    else if (roll < 58) await act('RemoveParticipant', m.host, { userId: someone, ban: rnd.int(3) === 0 });
     else if (roll < 62) await act('StartMeeting', m.host);
     else if (roll < 66) {
       const recordingId = rnd.uuid();
@@ -204,7 +211,41 @@ export async function runScenario(store: EventStore, options: ScenarioOptions): 
     } else if (roll < 92) await act('UpdateMeeting', m.host, { title: `Renamed ${rnd.int(100)}` });
     else if (roll < 94) await act('EndMeeting', m.host);
     else if (roll < 95) await act('CancelMeeting', m.host, { reason: 'no longer needed' });
-    else await act('JoinMeeting', m.host);
+    else if (roll < 96) await act('JoinMeeting', m.host);
+    else await accessCommand(rnd, act, m.host, { users, waiting, banned: [...(state.banned ?? [])] });
   }
   return { events: total };
+}
+
+type Act = (type: MeetingCommand['type'], actorId: string, extra?: Record<string, unknown>) => Promise<void>;
+
+/** Invitations, the lobby, bans and settings, by the host (the deciders refuse what does not apply). */
+function accessCommand(
+  rnd: ReturnType<typeof prng>,
+  act: Act,
+  host: string,
+  who: { users: readonly string[]; waiting: readonly string[]; banned: readonly string[] },
+): Promise<void> {
+  const waiting = who.waiting.length > 0 ? rnd.pick(who.waiting) : rnd.pick(who.users);
+  switch (rnd.int(7)) {
+    case 0:
+      return act('InviteParticipant', host, { userId: rnd.pick(who.users) });
+    case 1:
+      return act('RevokeInvitation', host, { userId: rnd.pick(who.users) });
+    case 2:
+      return act('AdmitParticipant', host, { userId: waiting });
+    case 3:
+      return act('DenyParticipant', host, { userId: waiting });
+    case 4:
+      return act('LiftBan', host, {
+        userId: who.banned.length > 0 ? rnd.pick(who.banned) : rnd.pick(who.users),
+      });
+    case 5:
+      return act('ChangeMeetingSettings', host, {
+        lobby: rnd.int(2) === 0,
+        access: rnd.pick(['open', 'invited']),
+      });
+    default:
+      return act('LeaveMeeting', waiting);
+  }
 }

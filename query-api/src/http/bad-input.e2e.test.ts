@@ -192,6 +192,7 @@ describe('service endpoints', () => {
       '/meetings/{meetingId}/recordings',
       '/meetings/{meetingId}/media-streams',
       '/meetings/{meetingId}/chat-messages',
+      '/meetings/{meetingId}/invitations',
       '/stats/active-meetings',
       '/operation-logs',
       '/rooms/{meetingId}',
@@ -203,7 +204,8 @@ describe('service endpoints', () => {
       const names = op.parameters.map((p: any) => `${p.in}:${p.name}`);
       assert.ok(names.includes('query:minPosition'), `${path}: ${names.join(', ')}`);
       if (path.includes('{meetingId}')) assert.ok(names.includes('path:meetingId'), path);
-      for (const status of ['200', '400', '401', '408', '431', '503']) assert.ok(op.responses[status], `${path} ${status}`);
+      for (const status of ['200', '400', '401', '408', '431', '503'])
+        assert.ok(op.responses[status], `${path} ${status}`);
       assert.deepEqual(op.security, [{ bearer: [] }]);
     }
     const params = Object.fromEntries(

@@ -13,6 +13,7 @@ after(() => system?.stop());
 test('GET /meetings/{id} answers the meeting stream version, as body and ETag: a read, then a write with If-Match', async () => {
   const [host, guest] = [await registerUser(system, 'host'), await registerUser(system, 'guest')];
   const scheduled = await call(system.command.baseUrl, 'POST', '/meetings', host.token, {
+    settings: { access: 'open' },
     title: 'Planning',
     scheduledStartAt: '2030-01-07T09:00:00Z',
   });

@@ -79,7 +79,7 @@ describe('GET /meetings', () => {
       actualEndAt: null,
       maxParticipants: 50,
       isRecording: false,
-      settings: { muteOnJoin: false, allowChat: true },
+      settings: { muteOnJoin: false, allowChat: true, access: 'open', lobby: false },
       cancelReason: null,
       version: 1,
       createdAt: res.body.items[0].createdAt,

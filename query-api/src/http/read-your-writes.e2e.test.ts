@@ -61,7 +61,8 @@ test('a query with minPosition waits until the projection applied it, then answe
     scheduledStartAt: '2030-05-01T10:00:00Z',
     scheduledEndAt: null,
     maxParticipants: 10,
-    settings: { muteOnJoin: false, allowChat: true },
+    settings: { muteOnJoin: false, allowChat: true, access: 'open', lobby: false },
+    passcodeVersion: null,
   });
   assertProblem(await get(`/meetings/${meetingId}`, host.token), 404, 'not-found');
   const waiting = pending(`/meetings/${meetingId}?minPosition=${position}`, host.token);
@@ -139,7 +140,7 @@ test('a projection that does not catch up in time is a 503 with Retry-After', as
   const elapsed = Date.now() - started;
   const body = assertProblem(res, 503, 'projection-lagging');
   assert.equal(res.headers.get('retry-after'), '1');
-  assert.deepEqual(body.projections, ['meetings']);
+  assert.deepEqual(body.projections, ['meetings', 'meeting-access']);
   assert.equal(body.minPosition, position);
   assert.ok(elapsed >= TIMEOUT_MS - 50 && elapsed < TIMEOUT_MS + 1500, `answered after ${elapsed} ms`);
   // Without minPosition the (stale) read model answers at once.

@@ -1,6 +1,6 @@
 import type { CursorKey } from './cursor.js';
 import { page } from './cursor.js';
-import type { Meeting, MeetingDetail } from './models.js';
+import type { Invitation, Meeting, MeetingDetail } from './models.js';
 import type { MeetingRow, ParticipantRow, Queryable } from './rows.js';
 import { MEETING_COLUMNS, toMeeting, toParticipant } from './rows.js';
 import { and, exactTimestamp, SqlParams } from './sql.js';
@@ -77,13 +77,43 @@ export class MeetingsReader {
 
   /** Whether the meeting exists and the viewer may see it (one answer for both: no existence leak). */
   async isVisible(viewer: Viewer, meetingId: string): Promise<boolean> {
+    return (await this.visibleHost(viewer, meetingId)) !== null;
+  }
+
+  /** The creator of a meeting the viewer may see; null when absent or not visible. */
+  async visibleHost(viewer: Viewer, meetingId: string): Promise<string | null> {
     const p = new SqlParams();
     const id = p.add(meetingId);
-    const { rows } = await this.db.query(
-      `SELECT 1 FROM meetings m
+    const { rows } = await this.db.query<{ host_id: string }>(
+      `SELECT m.host_id FROM meetings m
        WHERE m.id = ${id}::uuid AND m.deleted_at IS NULL AND (${visibleMeetings(viewer, MEETINGS_TABLE, p)})`,
       p.values,
     );
+    return rows[0]?.host_id ?? null;
+  }
+
+  /** Whether the user is a host of the meeting as the write side has it: its creator, or a host present. */
+  async isHost(userId: string, meetingId: string): Promise<boolean> {
+    const { rows } = await this.db.query(
+      `SELECT 1 FROM meetings m WHERE m.id = $1::uuid AND (m.host_id = $2::uuid OR EXISTS (
+         SELECT 1 FROM meeting_participants p WHERE p.meeting_id = m.id AND p.user_id = $2::uuid
+           AND p.role = 'host' AND p.joined_at IS NOT NULL AND p.left_at IS NULL))`,
+      [meetingId, userId],
+    );
     return rows.length > 0;
+  }
+
+  /** The invitations in force (not revoked), in order of inviting. */
+  async invitations(meetingId: string): Promise<Invitation[]> {
+    const { rows } = await this.db.query<{ user_id: string; invited_by: string; invited_at: Date }>(
+      `SELECT user_id, invited_by, invited_at FROM meeting_invitations
+       WHERE meeting_id = $1::uuid AND revoked_at IS NULL ORDER BY invited_at, user_id`,
+      [meetingId],
+    );
+    return rows.map((r) => ({
+      userId: r.user_id,
+      invitedBy: r.invited_by,
+      invitedAt: r.invited_at.toISOString(),
+    }));
   }
 }

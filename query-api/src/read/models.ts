@@ -167,12 +167,22 @@ export const RoomParticipant = z
   .meta({ id: 'RoomParticipant' });
 export type RoomParticipant = z.infer<typeof RoomParticipant>;
 
+export const LobbyEntry = z.object({ userId: Uuid, waitingSince: Time }).meta({ id: 'LobbyEntry' });
+export type LobbyEntry = z.infer<typeof LobbyEntry>;
+
 export const Room = z
   .object({
     meetingId: Uuid,
     status: z.enum(['waiting', 'live']),
     participants: z.array(RoomParticipant).describe('Present participants, in join order.'),
     participantCount: z.number().int(),
+    lobby: z
+      .array(LobbyEntry)
+      .nullable()
+      .describe('Who waits in the lobby, in order of arrival: for hosts and admins only, null for others.'),
+    settings: z
+      .record(z.string(), z.unknown())
+      .describe('The meeting’s settings (access, lobby, chat, ...).'),
     isRecording: z.boolean(),
     recordingId: Uuid.nullable(),
     version: z.number().int().describe('The meeting stream version the room reflects.'),
@@ -181,6 +191,11 @@ export const Room = z
   })
   .meta({ id: 'Room' });
 export type Room = z.infer<typeof Room>;
+
+export const Invitation = z
+  .object({ userId: Uuid, invitedBy: Uuid, invitedAt: Time })
+  .meta({ id: 'Invitation' });
+export type Invitation = z.infer<typeof Invitation>;
 
 export const itemsOf = <T extends z.ZodType>(item: T, id: string) =>
   z.object({ items: z.array(item) }).meta({ id });

@@ -6,14 +6,16 @@ import { involvedIn, MEETINGS_TABLE, visibleChat, visibleMeetings } from './visi
 const user = { userId: '11111111-1111-4111-8111-111111111111', isAdmin: false };
 const admin = { userId: '22222222-2222-4222-8222-222222222222', isAdmin: true };
 
-test('a user sees the meetings they host or have a participant row in', () => {
+test('a user sees the meetings they host, have a participant row in, or are invited to', () => {
   const p = new SqlParams();
   p.add('earlier parameter');
   const sql = visibleMeetings(user, MEETINGS_TABLE, p);
   assert.equal(
     sql,
     'm.host_id = $2::uuid OR EXISTS (SELECT 1 FROM meeting_participants vp ' +
-      'WHERE vp.meeting_id = m.id AND vp.user_id = $2::uuid)',
+      'WHERE vp.meeting_id = m.id AND vp.user_id = $2::uuid) ' +
+      'OR EXISTS (SELECT 1 FROM meeting_invitations vi WHERE vi.meeting_id = m.id ' +
+      'AND vi.user_id = $2::uuid AND vi.revoked_at IS NULL)',
   );
   assert.deepEqual(p.values, ['earlier parameter', user.userId]);
 });
@@ -32,11 +34,13 @@ test('"involved" ignores the admin role and follows the given columns', () => {
   assert.deepEqual(p.values, [admin.userId]);
 });
 
-test('a user reads public chat and private messages they sent or received', () => {
+test('a user reads public chat and private messages they sent or received, none after a ban', () => {
   const p = new SqlParams();
   assert.equal(
     visibleChat(user, 's', p),
-    's.recipient_id IS NULL OR s.sender_id = $1::uuid OR s.recipient_id = $1::uuid',
+    '(s.recipient_id IS NULL OR s.sender_id = $1::uuid OR s.recipient_id = $1::uuid) ' +
+      'AND NOT EXISTS (SELECT 1 FROM meeting_bans vb WHERE vb.meeting_id = s.meeting_id ' +
+      'AND vb.user_id = $1::uuid AND vb.lifted_at IS NULL AND s.sent_at > vb.banned_at)',
   );
   assert.deepEqual(p.values, [user.userId]);
   assert.equal(visibleChat(admin, 's', new SqlParams()), 'TRUE');

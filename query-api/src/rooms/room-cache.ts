@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { Room, RoomParticipant } from '../read/models.js';
+import type { LobbyEntry, Room, RoomParticipant } from '../read/models.js';
 
 /*
  * The Redis room cache written by the room-cache projection (projection-workers'
@@ -26,12 +26,22 @@ interface StoredParticipant {
   joinedAt?: unknown;
 }
 
-/** The hash as HGETALL returns it (strings), as an API room; null for an empty hash (no room). */
+/** A JSON object field of the hash; {} when absent (a room written before the field existed). */
+function objectField(hash: Record<string, string>, field: string): Record<string, unknown> {
+  // Lua's cjson writes an empty table as {} and could write [] — both mean nothing.
+  const stored = JSON.parse(hash[field] || '{}') as unknown;
+  return stored && typeof stored === 'object' && !Array.isArray(stored)
+    ? (stored as Record<string, unknown>)
+    : {};
+}
+
+/**
+ * The hash as HGETALL returns it (strings), as an API room with its lobby; null for an empty hash
+ * (no room). Who may see the lobby is `roomFor`'s business.
+ */
 export function parseRoom(hash: Record<string, string> | null): Room | null {
   if (!hash || Object.keys(hash).length === 0 || !hash.meeting_id) return null;
-  // Lua's cjson writes an empty table as {} and could write [] — both mean nobody.
-  const stored = JSON.parse(hash.participants || '{}') as Record<string, StoredParticipant> | unknown[];
-  const entries = Array.isArray(stored) ? [] : Object.entries(stored);
+  const entries = Object.entries(objectField(hash, 'participants') as Record<string, StoredParticipant>);
   const participants: RoomParticipant[] = entries
     .map(([userId, p]) => ({
       userId,
@@ -46,6 +56,13 @@ export function parseRoom(hash: Record<string, string> | null): Room | null {
     status: hash.status === 'live' ? 'live' : 'waiting',
     participants,
     participantCount: participants.length,
+    lobby: Object.entries(objectField(hash, 'lobby') as Record<string, { waitingSince?: unknown }>)
+      .map(([userId, w]): LobbyEntry => ({
+        userId,
+        waitingSince: typeof w.waitingSince === 'string' ? w.waitingSince : '',
+      }))
+      .sort((a, b) => a.waitingSince.localeCompare(b.waitingSince) || a.userId.localeCompare(b.userId)),
+    settings: objectField(hash, 'settings'),
     isRecording: hash.is_recording === '1',
     recordingId: hash.recording_id ? hash.recording_id : null,
     version: Number(hash.version ?? 0),

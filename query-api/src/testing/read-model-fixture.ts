@@ -76,7 +76,7 @@ export class ReadModelFixture {
       status: 'scheduled',
       scheduled_start_at: '2030-01-07T09:00:00Z',
       max_participants: 50,
-      settings: JSON.stringify({ muteOnJoin: false, allowChat: true }),
+      settings: JSON.stringify({ muteOnJoin: false, allowChat: true, access: 'open', lobby: false }),
       last_stream_version: 1,
       ...columns,
     });

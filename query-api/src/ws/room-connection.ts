@@ -7,6 +7,7 @@ import type { Viewer } from '../read/visibility.js';
 import type { RoomCache, RoomChangeMessage } from '../rooms/room-cache.js';
 import { parseRoom } from '../rooms/room-cache.js';
 import type { RoomHub } from '../rooms/room-hub.js';
+import { LOBBY_CHANGES, roomFor, seesLobby } from '../rooms/room-view.js';
 import { CLOSE_UNAUTHORIZED, SESSION_ENDED, parseClientMessage } from './messages.js';
 import type { ServerMessage } from './messages.js';
 
@@ -29,6 +30,8 @@ interface Subscription {
   version: number;
   remove: (() => void) | null;
   cancelled: boolean;
+  /** The meeting's creator, who (like hosts present and admins) sees the lobby. */
+  hostId: string;
 }
 
 /** A client far behind on reading is cut off rather than buffered without bound. */
@@ -36,7 +39,8 @@ const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 
 /**
  * One authenticated WebSocket: subscriptions to rooms the viewer may see, each answered with the
- * current room and then fed every change. A change racing the subscription is held back until
+ * current room and then fed every change; who waits in the lobby only to hosts (and admins), so
+ * others get rooms without it and no message for a change of the lobby alone. A change racing the subscription is held back until
  * `subscribed` is sent and dropped when the room sent already includes it (by version), so a
  * client sees each version once, in order.
  */
@@ -87,7 +91,7 @@ export class RoomConnection {
     if (existing && !existing.early) {
       const room = await this.deps.rooms.get(meetingId);
       existing.version = Math.max(existing.version, room?.version ?? 0);
-      this.send({ type: 'subscribed', meetingId, room });
+      this.send({ type: 'subscribed', meetingId, room: roomFor(this.viewer, existing.hostId, room) });
       return;
     }
     if (existing) return; // in progress: its answer is on the way
@@ -96,7 +100,7 @@ export class RoomConnection {
       this.send({ type: 'error', error: 'too-many-subscriptions', detail, meetingId });
       return;
     }
-    const sub: Subscription = { early: [], version: 0, remove: null, cancelled: false };
+    const sub: Subscription = { early: [], version: 0, remove: null, cancelled: false, hostId: '' };
     this.subscriptions.set(meetingId, sub);
     try {
       // The session may have ended since the connection opened.
@@ -104,7 +108,8 @@ export class RoomConnection {
         this.ws.close(CLOSE_UNAUTHORIZED, SESSION_ENDED);
         return;
       }
-      if (!(await this.deps.meetings.isVisible(this.viewer, meetingId))) {
+      const hostId = await this.deps.meetings.visibleHost(this.viewer, meetingId);
+      if (hostId === null) {
         this.subscriptions.delete(meetingId);
         const detail = `no meeting ${meetingId} that you may see`;
         this.send({ type: 'error', error: 'meeting-not-found', detail, meetingId });
@@ -116,9 +121,10 @@ export class RoomConnection {
         return;
       }
       sub.remove = remove;
+      sub.hostId = hostId;
       const room = await this.deps.rooms.get(meetingId);
       sub.version = room?.version ?? 0;
-      this.send({ type: 'subscribed', meetingId, room });
+      this.send({ type: 'subscribed', meetingId, room: roomFor(this.viewer, hostId, room) });
       const early = sub.early ?? [];
       sub.early = null;
       for (const change of early) this.forward(meetingId, sub, change);
@@ -153,7 +159,15 @@ export class RoomConnection {
     if (change.version <= sub.version) return;
     sub.version = change.version;
     const room = parseRoom(change.room);
-    this.send({ type: 'room', meetingId, version: change.version, change: change.type, room });
+    // Whether the viewer is a host is read off the room itself, so a promotion applies at once.
+    if (LOBBY_CHANGES.has(change.type) && !seesLobby(this.viewer, sub.hostId, room)) return;
+    this.send({
+      type: 'room',
+      meetingId,
+      version: change.version,
+      change: change.type,
+      room: roomFor(this.viewer, sub.hostId, room),
+    });
   }
 
   private send(message: ServerMessage): void {

@@ -221,7 +221,8 @@ describe('with the projection worker', () => {
         scheduledStartAt: '2030-06-01T10:00:00Z',
         scheduledEndAt: null,
         maxParticipants: 10,
-        settings: { muteOnJoin: false, allowChat: true },
+        settings: { muteOnJoin: false, allowChat: true, access: 'open', lobby: false },
+        passcodeVersion: null,
       });
       // The meeting must be in the read model before the host may subscribe.
       const ready = await fetch(`${api.baseUrl}/meetings/${id}?minPosition=${scheduled}`, {

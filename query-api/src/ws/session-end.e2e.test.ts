@@ -12,11 +12,11 @@ import type { Closed, TestSocket } from '../testing/ws-client.js';
 
 /**
  * A WebSocket outlives no session: logged out on the command service, lost from Redis or expired,
- * its socket is closed with 4401 within about WS_SESSION_CHECK_MS (default 1000), while the
+ * its socket is closed with 4401 within about WS_SESSION_CHECK_MS (default 500), while the
  * sockets of live sessions carry on. The two services share one database and Redis key prefix.
  */
 
-const BOUND_MS = 1500;
+const BOUND_MS = 1000;
 const REASON = 'the session has expired or was revoked';
 
 let commands: ServiceUnderTest;
@@ -117,7 +117,7 @@ async function post(path: string, body: unknown): Promise<any> {
 }
 
 describe('a WebSocket whose session ends', () => {
-  test('is closed with 4401 within 1.5 s of DELETE /sessions/current on the command service', async () => {
+  test('is closed with 4401 within a second of DELETE /sessions/current on the command service', async () => {
     const username = `u_${randomBytes(5).toString('hex')}`;
     const password = 'correct horse battery';
     const { userId } = await post('/users', { username, email: `${username}@example.com`, password });
@@ -137,7 +137,7 @@ describe('a WebSocket whose session ends', () => {
     await assertBystanderLive();
   });
 
-  test('is closed with 4401 within 1.5 s of its key disappearing from Redis', async () => {
+  test('is closed with 4401 within a second of its key disappearing from Redis', async () => {
     const viewer = await fx.user();
     const socket = await open(viewer.token, await subscribable(viewer.userId));
     assert.equal(await redis.del(sessionKey(viewer.token)), 1);
@@ -148,7 +148,7 @@ describe('a WebSocket whose session ends', () => {
     await assertBystanderLive();
   });
 
-  test('is closed with 4401 within 1.5 s of expiring', async () => {
+  test('is closed with 4401 within a second of expiring', async () => {
     const viewer = await fx.user();
     const socket = await open(viewer.token, await subscribable(viewer.userId));
     await redis.pexpire(sessionKey(viewer.token), 200);

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
+import { BlindIndex } from '@meetings/events';
 import { Redis } from 'ioredis';
+import { SessionsRevoked } from '../../ports/session-store.js';
 import { deleteKeys } from '../../testing/service-process.js';
 import { RedisLoginThrottle, RedisSessionStore } from './redis-session-store.js';
 
@@ -130,15 +132,44 @@ describe('RedisSessionStore (real Redis)', () => {
   });
 });
 
+describe('revoking a user’s sessions (real Redis)', () => {
+  const userId = '00000000-0000-4000-8000-000000000002';
+  const of = (roleVersion: number) => ({ ...user, userId, roleVersion });
+
+  test('ends the sessions read before the version, and every later creation read before it', async () => {
+    const store = new RedisSessionStore(redis, 3600);
+    const before = await store.create(of(1));
+    const later = await store.create(of(3)); // a log-in after a re-enable, say
+    assert.equal(await store.revokeUser(userId, 2), 1);
+    assert.equal(await store.touch(before.token), null);
+    assert.notEqual(await store.touch(later.token), null);
+    assert.equal(await redis.sismember(`user-sessions:${userId}`, before.session.sessionId), 0);
+
+    // A log-in that read the account before the revocation comes too late: no session, atomically.
+    await assert.rejects(store.create(of(1)), SessionsRevoked);
+    assert.equal((await redis.smembers(`user-sessions:${userId}`)).length, 1);
+    const ttl = await redis.ttl(`user-revoked:${userId}`);
+    assert.ok(ttl > 3600, `the marker outlives any log-in in flight (TTL ${ttl} s)`);
+
+    // An older revocation (a replay) neither lowers the marker nor ends the later session.
+    assert.equal(await store.revokeUser(userId, 1), 0);
+    assert.equal(await redis.get(`user-revoked:${userId}`), '2');
+    assert.notEqual(await store.touch(later.token), null);
+    assert.ok(await store.create(of(2)), 'a log-in read at the revocation’s version or later is let in');
+  });
+});
+
 describe('RedisLoginThrottle (real Redis)', () => {
-  test('locks a username after the maximum failures, case-insensitively, until reset', async () => {
+  // Keyed by the name's blind digest (the account service's), which is what makes it case-insensitive.
+  test('locks a name after the maximum failures, until reset', async () => {
     const throttle = new RedisLoginThrottle(redis, 3, 60);
-    for (let i = 0; i < 2; i++) await throttle.recordFailure('Bob');
-    assert.equal(await throttle.isLocked('bob'), 0);
-    await throttle.recordFailure('BOB');
-    const lockedFor = await throttle.isLocked('bob');
+    const name = new BlindIndex(randomBytes(32)).digest('username', 'Bob');
+    for (let i = 0; i < 2; i++) await throttle.recordFailure(name);
+    assert.equal(await throttle.isLocked(name), 0);
+    await throttle.recordFailure(name);
+    const lockedFor = await throttle.isLocked(name);
     assert.ok(lockedFor > 0 && lockedFor <= 60);
-    await throttle.reset('bob');
-    assert.equal(await throttle.isLocked('bob'), 0);
+    await throttle.reset(name);
+    assert.equal(await throttle.isLocked(name), 0);
   });
 });

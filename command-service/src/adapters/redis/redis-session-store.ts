@@ -1,6 +1,15 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { SESSION_KEY_PREFIX, sessionKey, userSessionsKey } from '@meetings/events';
+import {
+  REVOCATION_MARKER_TTL_SECONDS,
+  REVOKE_USER_SESSIONS_LUA,
+  SESSION_KEY_PREFIX,
+  sessionKey,
+  userRevokedKey,
+  userRoleKey,
+  userSessionsKey,
+} from '@meetings/events';
 import type { Redis } from 'ioredis';
+import { SessionsRevoked } from '../../ports/session-store.js';
 import type { LoginThrottle, NewSession, Session, SessionStore } from '../../ports/session-store.js';
 
 // Refresh only a session that still exists: a plain EXPIRE + HSET would resurrect an expired one.
@@ -10,18 +19,32 @@ redis.call('HSET', KEYS[1], 'last_active_at', ARGV[1])
 redis.call('EXPIRE', KEYS[1], ARGV[2])
 return redis.call('HGETALL', KEYS[1])`;
 
-// The session, and its id in the user's index (pruned of sessions that ended), in one step.
-//   KEYS[1] session, KEYS[2] the user's index; ARGV[1] TTL, ARGV[2] session key prefix (the
-//   client's prefix included: keys built here are not prefixed by ioredis), ARGV[3] session id,
-//   ARGV[4..] the hash's fields and values
+// The session, and its id in the user's index (pruned of sessions that ended), in one step; none
+// (0) when the user's sessions were revoked at a version newer than the one the log-in read: the
+// check and the creation are atomic, so a log-in racing a disable cannot slip a session past it.
+// Likewise a role change applied since the version read (the role marker) is the session's role.
+//   KEYS[1] session, KEYS[2] the user's index, KEYS[3] the revocation marker, KEYS[4] the role
+//   marker; ARGV[1] TTL,
+//   ARGV[2] session key prefix (the client's prefix included: keys built here are not prefixed by
+//   ioredis), ARGV[3] session id, ARGV[4] the version read, ARGV[5..] the hash's fields and values
 const CREATE_SCRIPT = `
+if tonumber(redis.call('GET', KEYS[3]) or '0') > tonumber(ARGV[4]) then return 0 end
 for _, id in ipairs(redis.call('SMEMBERS', KEYS[2])) do
   if redis.call('EXISTS', ARGV[2] .. id) == 0 then redis.call('SREM', KEYS[2], id) end
 end
-redis.call('HSET', KEYS[1], unpack(ARGV, 4))
+redis.call('HSET', KEYS[1], unpack(ARGV, 5))
+local changed = redis.call('HMGET', KEYS[4], 'role', 'version')
+if changed[2] and tonumber(changed[2]) > tonumber(ARGV[4]) then
+  redis.call('HSET', KEYS[1], 'role', changed[1], 'role_version', changed[2])
+end
 redis.call('EXPIRE', KEYS[1], ARGV[1])
 redis.call('SADD', KEYS[2], ARGV[3])
 return 1`;
+
+//   KEYS[1] the user's index, KEYS[2] the revocation marker; ARGV[1] session key prefix, ARGV[2]
+//   the version of the disable or deletion, ARGV[3] the marker's TTL
+const REVOKE_USER_SCRIPT = `${REVOKE_USER_SESSIONS_LUA}
+return revoke_user_sessions(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3])`;
 
 // Read-only: whether each key exists, in the order given.
 const EXISTS_SCRIPT = `
@@ -48,6 +71,11 @@ export class RedisSessionStore implements SessionStore {
     return sessionKey(sessionId);
   }
 
+  /** Keys built inside a script are not prefixed by ioredis: the client's prefix is added here. */
+  private sessionPrefix() {
+    return (this.redis.options.keyPrefix ?? '') + SESSION_KEY_PREFIX;
+  }
+
   async create(input: NewSession) {
     const token = randomBytes(32).toString('base64url');
     const now = new Date().toISOString();
@@ -63,16 +91,20 @@ export class RedisSessionStore implements SessionStore {
       ip: session.ip,
       user_agent: session.userAgent,
     };
-    await this.redis.eval(
+    const created = await this.redis.eval(
       CREATE_SCRIPT,
-      2,
+      4,
       this.key(session.sessionId),
       userSessionsKey(session.userId),
+      userRevokedKey(session.userId),
+      userRoleKey(session.userId),
       this.ttlSeconds,
-      (this.redis.options.keyPrefix ?? '') + SESSION_KEY_PREFIX,
+      this.sessionPrefix(),
       session.sessionId,
+      session.roleVersion,
       ...Object.entries(fields).flat(),
     );
+    if (created === 0) throw new SessionsRevoked(session.userId);
     return { token, session, expiresInSeconds: this.ttlSeconds };
   }
 
@@ -105,6 +137,18 @@ export class RedisSessionStore implements SessionStore {
     return (await this.redis.del(this.key(hashToken(token)))) === 1;
   }
 
+  async revokeUser(userId: string, version: number): Promise<number> {
+    return (await this.redis.eval(
+      REVOKE_USER_SCRIPT,
+      2,
+      userSessionsKey(userId),
+      userRevokedKey(userId),
+      this.sessionPrefix(),
+      version,
+      REVOCATION_MARKER_TTL_SECONDS,
+    )) as number;
+  }
+
   /**
    * EXISTS (which never touches a TTL) for each id, in one script call per chunk of ids, the calls
    * written back to back: thousands of ids cost one round trip, a few milliseconds of client CPU
@@ -127,7 +171,10 @@ export class RedisSessionStore implements SessionStore {
   }
 }
 
-/** Failed log-ins per username in a fixed window; at the limit the name is locked for the window. */
+/**
+ * Failed log-ins per name in a fixed window; at the limit the name is locked for the window. Keyed
+ * by the name's blind digest (see LoginThrottle), never by the name.
+ */
 export class RedisLoginThrottle implements LoginThrottle {
   constructor(
     private readonly redis: Redis,
@@ -135,28 +182,21 @@ export class RedisLoginThrottle implements LoginThrottle {
     private readonly windowSeconds: number,
   ) {}
 
-  private key(username: string) {
-    return `login_failures:${username.toLowerCase()}`;
+  private key(name: string) {
+    return `login_failures:${name}`;
   }
 
   /** Seconds until the name may try again; 0 when it may now. */
-  async isLocked(username: string): Promise<number> {
-    const [count, ttl] = await Promise.all([
-      this.redis.get(this.key(username)),
-      this.redis.ttl(this.key(username)),
-    ]);
+  async isLocked(name: string): Promise<number> {
+    const [count, ttl] = await Promise.all([this.redis.get(this.key(name)), this.redis.ttl(this.key(name))]);
     return Number(count ?? 0) >= this.maxFailures ? Math.max(ttl, 1) : 0;
   }
 
-  async recordFailure(username: string): Promise<void> {
-    await this.redis
-      .multi()
-      .incr(this.key(username))
-      .expire(this.key(username), this.windowSeconds, 'NX')
-      .exec();
+  async recordFailure(name: string): Promise<void> {
+    await this.redis.multi().incr(this.key(name)).expire(this.key(name), this.windowSeconds, 'NX').exec();
   }
 
-  async reset(username: string): Promise<void> {
-    await this.redis.del(this.key(username));
+  async reset(name: string): Promise<void> {
+    await this.redis.del(this.key(name));
   }
 }

@@ -1,6 +1,7 @@
 import type {
   CancelMeetingBody,
   ChangeRoleBody,
+  ChangeSettingsBody,
   CompleteRecordingBody,
   FailRecordingBody,
   RemoveParticipantBody,
@@ -22,13 +23,33 @@ interface OfRecording extends OfMeeting {
   recordingId: string;
 }
 
-export type ScheduleMeeting = DomainCommand<'ScheduleMeeting', OfMeeting & ScheduleMeetingBody>;
+/**
+ * A passcode never reaches a decider: the application layer stores its hash in `passcode-<meetingId>`
+ * and passes the version it got there (absent: no new passcode).
+ */
+interface WithPasscodeVersion {
+  passcodeVersion?: number;
+}
+type SettingsData = Omit<ChangeSettingsBody, 'passcode'> & WithPasscodeVersion;
+
+/**
+ * What the application layer found checking a passcode given to join: the version of the meeting's
+ * passcode it matched, or null when it matched none.
+ */
+export interface PasscodeCheck {
+  matchedVersion: number | null;
+}
+
+export type ScheduleMeeting = DomainCommand<
+  'ScheduleMeeting',
+  OfMeeting & Omit<ScheduleMeetingBody, 'settings'> & { settings?: SettingsData } & WithPasscodeVersion
+>;
 export type UpdateMeeting = DomainCommand<'UpdateMeeting', OfMeeting & UpdateMeetingBody>;
 export type StartMeeting = DomainCommand<'StartMeeting', OfMeeting>;
 export type EndMeeting = DomainCommand<'EndMeeting', OfMeeting>;
 export type CancelMeeting = DomainCommand<'CancelMeeting', OfMeeting & CancelMeetingBody>;
-/** The actor joins or leaves: there is no target. */
-export type JoinMeeting = DomainCommand<'JoinMeeting', OfMeeting>;
+/** The actor joins or leaves: there is no target. `passcode` only when the actor gave one. */
+export type JoinMeeting = DomainCommand<'JoinMeeting', OfMeeting & { passcode?: PasscodeCheck }>;
 export type LeaveMeeting = DomainCommand<'LeaveMeeting', OfMeeting>;
 export type RemoveParticipant = DomainCommand<'RemoveParticipant', OfParticipant & RemoveParticipantBody>;
 export type MuteParticipant = DomainCommand<'MuteParticipant', OfParticipant>;
@@ -36,6 +57,12 @@ export type UnmuteParticipant = DomainCommand<'UnmuteParticipant', OfParticipant
 export type TurnVideoOn = DomainCommand<'TurnVideoOn', OfParticipant>;
 export type TurnVideoOff = DomainCommand<'TurnVideoOff', OfParticipant>;
 export type ChangeParticipantRole = DomainCommand<'ChangeParticipantRole', OfParticipant & ChangeRoleBody>;
+export type ChangeMeetingSettings = DomainCommand<'ChangeMeetingSettings', OfMeeting & SettingsData>;
+export type InviteParticipant = DomainCommand<'InviteParticipant', OfParticipant>;
+export type RevokeInvitation = DomainCommand<'RevokeInvitation', OfParticipant>;
+export type AdmitParticipant = DomainCommand<'AdmitParticipant', OfParticipant>;
+export type DenyParticipant = DomainCommand<'DenyParticipant', OfParticipant>;
+export type LiftBan = DomainCommand<'LiftBan', OfParticipant>;
 export type StartRecording = DomainCommand<'StartRecording', OfRecording>;
 export type StopRecording = DomainCommand<'StopRecording', OfRecording>;
 export type CompleteRecording = DomainCommand<'CompleteRecording', OfRecording & CompleteRecordingBody>;
@@ -59,6 +86,12 @@ export type MeetingCommand =
   | TurnVideoOn
   | TurnVideoOff
   | ChangeParticipantRole
+  | ChangeMeetingSettings
+  | InviteParticipant
+  | RevokeInvitation
+  | AdmitParticipant
+  | DenyParticipant
+  | LiftBan
   | StartRecording
   | StopRecording
   | CompleteRecording

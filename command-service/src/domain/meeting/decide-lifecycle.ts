@@ -1,19 +1,30 @@
-import type { EventData } from '@meetings/events';
+import type { EventData, MeetingSettings } from '@meetings/events';
 import { AlreadyExists, BusinessRuleViolation } from '../errors.js';
 import type { CancelMeeting, EndMeeting, ScheduleMeeting, StartMeeting, UpdateMeeting } from './commands.js';
+import { requirePasscodeIfNeeded } from './decide-access.js';
+import { lobbyLeaves } from './decide-entry.js';
 import { requireHost, requireStatus, requireValidSchedule } from './rules.js';
 import type { Meeting, MeetingEvent, MeetingState } from './state.js';
 import { meetingExists } from './state.js';
 
 export const DEFAULT_MAX_PARTICIPANTS = 100;
-export const DEFAULT_SETTINGS = { muteOnJoin: false, allowChat: true } as const;
+/** Secure by default: only invitees (and hosts) enter a meeting unless its host opens it. */
+export const DEFAULT_SETTINGS = {
+  muteOnJoin: false,
+  allowChat: true,
+  access: 'invited',
+  lobby: false,
+} as const satisfies MeetingSettings;
 
 export function scheduleMeeting(command: ScheduleMeeting, state: MeetingState): MeetingEvent[] {
   if (meetingExists(state))
     throw new AlreadyExists('meeting-exists', 'A meeting with this id already exists.');
   const { meetingId, title, scheduledStartAt, settings } = command.data;
   const scheduledEndAt = command.data.scheduledEndAt ?? null;
+  const passcodeVersion = command.data.passcodeVersion ?? null;
   requireValidSchedule(scheduledStartAt, scheduledEndAt);
+  const access = settings?.access ?? DEFAULT_SETTINGS.access;
+  requirePasscodeIfNeeded(access, passcodeVersion);
   return [
     {
       type: 'MeetingScheduled',
@@ -29,7 +40,10 @@ export function scheduleMeeting(command: ScheduleMeeting, state: MeetingState): 
         settings: {
           muteOnJoin: settings?.muteOnJoin ?? DEFAULT_SETTINGS.muteOnJoin,
           allowChat: settings?.allowChat ?? DEFAULT_SETTINGS.allowChat,
+          access,
+          lobby: settings?.lobby ?? DEFAULT_SETTINGS.lobby,
         },
+        passcodeVersion,
       },
     },
   ];
@@ -79,14 +93,14 @@ export function startMeeting(command: StartMeeting, meeting: Meeting): MeetingEv
 }
 
 /**
- * Everyone still present leaves and an active recording stops before MeetingEnded, so each fact
+ * Everyone still present (or waiting in the lobby) leaves and an active recording stops before MeetingEnded, so each fact
  * is an event of its own and subscribers need no knowledge of what ending implies.
  */
 export function endMeeting(command: EndMeeting, meeting: Meeting): MeetingEvent[] {
   requireHost(meeting, command.actorId);
   requireStatus(meeting, ['started']);
   const { meetingId } = command.data;
-  const events: MeetingEvent[] = everyoneLeaves(meeting, meetingId);
+  const events: MeetingEvent[] = [...everyoneLeaves(meeting, meetingId), ...lobbyLeaves(meeting)];
   if (meeting.activeRecordingId !== null) {
     events.push({
       type: 'RecordingStopped',
@@ -107,6 +121,7 @@ export function cancelMeeting(command: CancelMeeting, meeting: Meeting): Meeting
   const { meetingId } = command.data;
   return [
     ...everyoneLeaves(meeting, meetingId),
+    ...lobbyLeaves(meeting),
     {
       type: 'MeetingCancelled',
       data: { meetingId, cancelledBy: command.actorId, reason: command.data.reason ?? null },

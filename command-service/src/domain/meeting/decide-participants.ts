@@ -1,8 +1,6 @@
 import { BusinessRuleViolation, NotPermitted } from '../errors.js';
 import type {
   ChangeParticipantRole,
-  JoinMeeting,
-  LeaveMeeting,
   MuteParticipant,
   RemoveParticipant,
   SendChatMessage,
@@ -13,48 +11,7 @@ import type {
 import { requireActorPresent, requireHost, requirePresent, requireStatus } from './rules.js';
 import type { Meeting, MeetingEvent } from './state.js';
 
-/**
- * Joining is open before the start (a waiting room) and during the meeting. A user who left or
- * was removed may join again: removal is a kick, not a ban. Promoted hosts come back as hosts.
- */
-export function joinMeeting(command: JoinMeeting, meeting: Meeting): MeetingEvent[] {
-  const { actorId } = command;
-  if (meeting.status === 'ended' || meeting.status === 'cancelled') {
-    throw new BusinessRuleViolation(
-      'meeting-not-joinable',
-      'This meeting is over and can no longer be joined.',
-    );
-  }
-  if (meeting.participants.has(actorId)) {
-    throw new BusinessRuleViolation('already-in-meeting', 'You are already in this meeting.');
-  }
-  if (meeting.participants.size >= meeting.maxParticipants) {
-    throw new BusinessRuleViolation('meeting-full', 'The meeting is full.');
-  }
-  return [
-    {
-      type: 'ParticipantJoined',
-      data: {
-        meetingId: command.data.meetingId,
-        userId: actorId,
-        role: meeting.hosts.has(actorId) ? 'host' : 'participant',
-        isMuted: meeting.settings.muteOnJoin,
-        isVideoOn: true,
-      },
-    },
-  ];
-}
-
-export function leaveMeeting(command: LeaveMeeting, meeting: Meeting): MeetingEvent[] {
-  requireActorPresent(meeting, command.actorId);
-  return [
-    {
-      type: 'ParticipantLeft',
-      data: { meetingId: command.data.meetingId, userId: command.actorId, reason: 'left' },
-    },
-  ];
-}
-
+/** With `ban`, the user also may not come back (join, wait or be invited) until a host lifts the ban. */
 export function removeParticipant(command: RemoveParticipant, meeting: Meeting): MeetingEvent[] {
   const { actorId } = command;
   const { meetingId, userId } = command.data;
@@ -72,7 +29,13 @@ export function removeParticipant(command: RemoveParticipant, meeting: Meeting):
   return [
     {
       type: 'ParticipantRemoved',
-      data: { meetingId, userId, removedBy: actorId, reason: command.data.reason ?? null },
+      data: {
+        meetingId,
+        userId,
+        removedBy: actorId,
+        reason: command.data.reason ?? null,
+        banned: command.data.ban ?? false,
+      },
     },
   ];
 }

@@ -6,10 +6,10 @@ import {
   startMeeting,
   updateMeeting,
 } from './decide-lifecycle.js';
+import { changeMeetingSettings, inviteParticipant, liftBan, revokeInvitation } from './decide-access.js';
+import { admitParticipant, denyParticipant, joinMeeting, leaveMeeting } from './decide-entry.js';
 import {
   changeParticipantRole,
-  joinMeeting,
-  leaveMeeting,
   muteParticipant,
   removeParticipant,
   sendChatMessage,
@@ -53,6 +53,18 @@ export function decide(command: MeetingCommand, state: MeetingState): MeetingEve
       return turnVideoOff(command, meeting);
     case 'ChangeParticipantRole':
       return changeParticipantRole(command, meeting);
+    case 'ChangeMeetingSettings':
+      return changeMeetingSettings(command, meeting);
+    case 'InviteParticipant':
+      return inviteParticipant(command, meeting);
+    case 'RevokeInvitation':
+      return revokeInvitation(command, meeting);
+    case 'AdmitParticipant':
+      return admitParticipant(command, meeting);
+    case 'DenyParticipant':
+      return denyParticipant(command, meeting);
+    case 'LiftBan':
+      return liftBan(command, meeting);
     case 'StartRecording':
       return startRecording(command, meeting);
     case 'StopRecording':

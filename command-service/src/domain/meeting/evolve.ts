@@ -17,6 +17,7 @@ export function evolve(state: MeetingState, event: MeetingEvent): MeetingState {
       scheduledEndAt,
       maxParticipants,
       settings,
+      passcodeVersion,
     } = event.data;
     return {
       status: 'scheduled',
@@ -30,6 +31,10 @@ export function evolve(state: MeetingState, event: MeetingEvent): MeetingState {
       scheduledEndAt,
       maxParticipants,
       settings: { ...settings },
+      passcodeVersion,
+      invitees: new Set(),
+      waiting: new Set(),
+      banned: new Set(),
       activeRecordingId: null,
       recordings: new Map(),
     };
@@ -58,9 +63,42 @@ function evolveMeeting(meeting: Meeting, event: MeetingEvent): Meeting {
       return { ...meeting, status: 'started' };
     case 'MeetingEnded':
       // Decide emits the leaves and the stop first; clearing again keeps older histories sound.
-      return { ...meeting, status: 'ended', participants: new Map(), activeRecordingId: null };
+      return {
+        ...meeting,
+        status: 'ended',
+        participants: new Map(),
+        waiting: new Set(),
+        activeRecordingId: null,
+      };
     case 'MeetingCancelled':
-      return { ...meeting, status: 'cancelled', participants: new Map() };
+      return { ...meeting, status: 'cancelled', participants: new Map(), waiting: new Set() };
+    case 'MeetingSettingsChanged': {
+      // Absent fields did not change.
+      const { muteOnJoin, allowChat, access, lobby, passcodeVersion } = event.data;
+      const { settings } = meeting;
+      return {
+        ...meeting,
+        settings: {
+          muteOnJoin: muteOnJoin ?? settings.muteOnJoin,
+          allowChat: allowChat ?? settings.allowChat,
+          access: access ?? settings.access,
+          lobby: lobby ?? settings.lobby,
+        },
+        passcodeVersion: passcodeVersion ?? meeting.passcodeVersion,
+      };
+    }
+    case 'ParticipantInvited':
+      return { ...meeting, invitees: withMember(meeting.invitees, event.data.userId) };
+    case 'InvitationRevoked':
+      return { ...meeting, invitees: withoutMember(meeting.invitees, event.data.userId) };
+    case 'ParticipantWaiting':
+      return { ...meeting, waiting: withMember(meeting.waiting, event.data.userId) };
+    case 'ParticipantAdmitted':
+    case 'ParticipantDenied':
+    case 'ParticipantLeftLobby':
+      return { ...meeting, waiting: withoutMember(meeting.waiting, event.data.userId) };
+    case 'BanLifted':
+      return { ...meeting, banned: withoutMember(meeting.banned, event.data.userId) };
     case 'ParticipantJoined': {
       const { userId, role, isMuted, isVideoOn } = event.data;
       const hosts = role === 'host' ? withMember(meeting.hosts, userId) : meeting.hosts;
@@ -71,9 +109,16 @@ function evolveMeeting(meeting: Meeting, event: MeetingEvent): Meeting {
       };
     }
     case 'ParticipantLeft':
-    case 'ParticipantRemoved':
       // `hosts` is kept on purpose: a promoted host who comes back is a host again.
       return { ...meeting, participants: withoutEntry(meeting.participants, event.data.userId) };
+    case 'ParticipantRemoved': {
+      const { userId, banned } = event.data;
+      return {
+        ...meeting,
+        participants: withoutEntry(meeting.participants, userId),
+        banned: banned ? withMember(meeting.banned, userId) : meeting.banned,
+      };
+    }
     case 'ParticipantMuted':
       return updateParticipant(meeting, event.data.userId, { isMuted: true });
     case 'ParticipantUnmuted':

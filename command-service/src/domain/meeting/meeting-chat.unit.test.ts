@@ -52,7 +52,11 @@ describe('SendChatMessage', () => {
 
   test('chat can be disabled for the meeting', () => {
     spec
-      .given([scheduled({ settings: { muteOnJoin: false, allowChat: false } }), started(), joined(ALICE)])
+      .given([
+        scheduled({ settings: { muteOnJoin: false, allowChat: false, access: 'open', lobby: false } }),
+        started(),
+        joined(ALICE),
+      ])
       .when(say(ALICE))
       .thenThrows(BusinessRuleViolation, 'chat-disabled');
   });

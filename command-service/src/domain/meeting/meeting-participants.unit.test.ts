@@ -39,7 +39,7 @@ describe('JoinMeeting', () => {
 
   test('joins muted when the meeting mutes on join', () => {
     spec
-      .given([scheduled({ settings: { muteOnJoin: true, allowChat: true } })])
+      .given([scheduled({ settings: { muteOnJoin: true, allowChat: true, access: 'open', lobby: false } })])
       .when(join(ALICE))
       .then([joined(ALICE, 'participant', true)]);
   });
@@ -130,7 +130,9 @@ describe('RemoveParticipant', () => {
     spec
       .given(runningWithAliceAndBob())
       .when(command('RemoveParticipant', { userId: ALICE, reason: 'Spam' }))
-      .then([event('ParticipantRemoved', { userId: ALICE, removedBy: CREATOR, reason: 'Spam' })]);
+      .then([
+        event('ParticipantRemoved', { userId: ALICE, removedBy: CREATOR, reason: 'Spam', banned: false }),
+      ]);
   });
 
   test('only a host may remove participants', () => {
@@ -178,7 +180,7 @@ describe('ChangeParticipantRole and host powers', () => {
     spec
       .given(runningWithAliceAsHost())
       .when(command('RemoveParticipant', { userId: BOB }, ALICE))
-      .then([event('ParticipantRemoved', { userId: BOB, removedBy: ALICE, reason: null })]);
+      .then([event('ParticipantRemoved', { userId: BOB, removedBy: ALICE, reason: null, banned: false })]);
   });
 
   test('a promoted host who left has no host powers until back', () => {

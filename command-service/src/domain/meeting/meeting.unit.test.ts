@@ -28,10 +28,12 @@ const schedule = (
 
 describe('ScheduleMeeting', () => {
   test('schedules a new meeting with the creator as host and the defaults filled in', () => {
+    // Secure by default: only invitees may enter until the host opens the meeting.
+    const settings = { muteOnJoin: false, allowChat: true, access: 'invited', lobby: false } as const;
     spec
       .given([])
       .when(schedule({}))
-      .then([scheduled({ scheduledEndAt: null })]);
+      .then([scheduled({ scheduledEndAt: null, settings })]);
   });
 
   test('keeps the given fields and completes partial settings with the defaults', () => {
@@ -49,7 +51,7 @@ describe('ScheduleMeeting', () => {
         scheduled({
           description: 'Agenda',
           maxParticipants: 8,
-          settings: { muteOnJoin: true, allowChat: true },
+          settings: { muteOnJoin: true, allowChat: true, access: 'invited', lobby: false },
         }),
       ]);
   });

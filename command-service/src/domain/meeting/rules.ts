@@ -60,3 +60,9 @@ export function requireValidSchedule(startAt: string, endAt: string | null): voi
     throw new BusinessRuleViolation('invalid-schedule', 'The meeting must end after it starts.');
   }
 }
+
+/** Settings change only by a host, and only while the meeting is still to come or running. */
+export function requireMayChangeSettings(meeting: Meeting, actorId: string): void {
+  requireHost(meeting, actorId);
+  requireStatus(meeting, ['scheduled', 'started']);
+}

@@ -38,6 +38,14 @@ export interface Meeting {
   readonly scheduledEndAt: string | null;
   readonly maxParticipants: number;
   readonly settings: Readonly<MeetingSettings>;
+  /** The current passcode's version (its hash lives in `passcode-<meetingId>`); null: none set. */
+  readonly passcodeVersion: number | null;
+  /** Users invited and not revoked since: they may enter an `invited` or `passcode` meeting. */
+  readonly invitees: ReadonlySet<string>;
+  /** Users waiting in the lobby, in arrival order. */
+  readonly waiting: ReadonlySet<string>;
+  /** Users removed with a ban not lifted since. */
+  readonly banned: ReadonlySet<string>;
   /** The recording in progress; at most one at a time. */
   readonly activeRecordingId: string | null;
   /** Every recording of the meeting, so that a stopped one can be finalized exactly once. */

@@ -49,7 +49,8 @@ export const scheduled = (overrides: Partial<Omit<EventData<'MeetingScheduled'>,
     scheduledStartAt: START_AT,
     scheduledEndAt: END_AT,
     maxParticipants: 100,
-    settings: { muteOnJoin: false, allowChat: true },
+    settings: { muteOnJoin: false, allowChat: true, access: 'open', lobby: false },
+    passcodeVersion: null,
     ...overrides,
   });
 export const started = () => event('MeetingStarted', { startedBy: CREATOR });
@@ -64,7 +65,7 @@ export const joined = (
 ) => event('ParticipantJoined', { userId, role, isMuted, isVideoOn });
 export const left = (userId: string) => event('ParticipantLeft', { userId, reason: 'left' });
 export const removed = (userId: string) =>
-  event('ParticipantRemoved', { userId, removedBy: CREATOR, reason: null });
+  event('ParticipantRemoved', { userId, removedBy: CREATOR, reason: null, banned: false });
 export const roleChanged = (userId: string, role: ParticipantRole) =>
   event('ParticipantRoleChanged', { userId, role, changedBy: CREATOR });
 export const muted = (userId: string, mutedBy = userId) => event('ParticipantMuted', { userId, mutedBy });

@@ -1,4 +1,4 @@
-import type { UpdateProfileBody, UserRole } from '@meetings/events';
+import type { UpdateProfileBody, UserRole, UserStatus } from '@meetings/events';
 import type { DomainCommand } from '../decider.js';
 
 /**
@@ -20,4 +20,16 @@ export type ChangeUserRole = DomainCommand<
   { userId: string; role: UserRole; actorRole: UserRole | 'system' }
 >;
 
-export type UserCommand = RegisterUser | UpdateProfile | ChangeUserRole;
+/** Issued by the log-in once the password checked: the user themselves, anonymous until then. */
+export type RecordLogIn = DomainCommand<'RecordLogIn', { userId: string }>;
+
+export type SetUserStatus = DomainCommand<
+  'SetUserStatus',
+  { userId: string; status: UserStatus; actorRole: UserRole }
+>;
+
+/** The password was re-confirmed by the caller before this command is issued. */
+export type DeleteUser = DomainCommand<'DeleteUser', { userId: string }>;
+
+export type UserCommand =
+  RegisterUser | UpdateProfile | ChangeUserRole | RecordLogIn | SetUserStatus | DeleteUser;

@@ -1,7 +1,8 @@
 import type { EventData } from '@meetings/events';
 import type { Decider } from '../decider.js';
-import { AggregateNotFound, AlreadyExists, NotPermitted } from '../errors.js';
+import { AlreadyExists, NotPermitted } from '../errors.js';
 import type { ChangeUserRole, RegisterUser, UpdateProfile, UserCommand } from './commands.js';
+import { deleteUser, liveUser, recordLogIn, setUserStatus } from './decide-account.js';
 import type { UserEvent, UserState } from './state.js';
 import { initialUserState } from './state.js';
 
@@ -13,6 +14,12 @@ export function decide(command: UserCommand, state: UserState): UserEvent[] {
       return updateProfile(command, state);
     case 'ChangeUserRole':
       return changeUserRole(command, state);
+    case 'RecordLogIn':
+      return recordLogIn(command, state);
+    case 'SetUserStatus':
+      return setUserStatus(command, state);
+    case 'DeleteUser':
+      return deleteUser(command, state);
   }
 }
 
@@ -26,8 +33,7 @@ function changeUserRole(command: ChangeUserRole, state: UserState): UserEvent[] 
   if (actorRole === 'admin' && command.actorId === userId) {
     throw new NotPermitted('cannot-change-own-role', 'You cannot change your own role.');
   }
-  if (state.status === 'none') throw new AggregateNotFound('user-not-found', 'This user does not exist.');
-  if (state.role === role) return [];
+  if (liveUser(state).role === role) return [];
   return [
     {
       type: 'UserRoleChanged',
@@ -57,21 +63,19 @@ function updateProfile(command: UpdateProfile, state: UserState): UserEvent[] {
   if (command.actorId !== userId) {
     throw new NotPermitted('self-only', 'You can only update your own profile.');
   }
-  if (state.status === 'none') {
-    throw new AggregateNotFound('user-not-found', 'This user does not exist.');
-  }
+  const user = liveUser(state);
   const changes: EventData<'UserProfileUpdated'> = { userId };
-  if (displayName !== undefined && displayName !== state.displayName) changes.displayName = displayName;
-  if (avatarUrl !== undefined && avatarUrl !== state.avatarUrl) changes.avatarUrl = avatarUrl;
+  if (displayName !== undefined && displayName !== user.displayName) changes.displayName = displayName;
+  if (avatarUrl !== undefined && avatarUrl !== user.avatarUrl) changes.avatarUrl = avatarUrl;
   return Object.keys(changes).length > 1 ? [{ type: 'UserProfileUpdated', data: changes }] : [];
 }
 
 export function evolve(state: UserState, event: UserEvent): UserState {
   switch (event.type) {
     case 'UserRegistered':
-      return { status: 'registered', ...event.data, avatarUrl: null };
+      return { status: 'registered', ...event.data, avatarUrl: null, accountStatus: 'active' };
     case 'UserProfileUpdated': {
-      if (state.status === 'none') return state; // nothing to update; decide never emits this
+      if (state.status !== 'registered') return state; // nothing to update; decide never emits this
       const { displayName, avatarUrl } = event.data;
       return {
         ...state,
@@ -80,7 +84,13 @@ export function evolve(state: UserState, event: UserEvent): UserState {
       };
     }
     case 'UserRoleChanged':
-      return state.status === 'none' ? state : { ...state, role: event.data.role };
+      return state.status === 'registered' ? { ...state, role: event.data.role } : state;
+    case 'UserLoggedIn':
+      return state;
+    case 'UserStatusChanged':
+      return state.status === 'registered' ? { ...state, accountStatus: event.data.status } : state;
+    case 'UserDeleted':
+      return { status: 'deleted', userId: event.data.userId };
   }
 }
 

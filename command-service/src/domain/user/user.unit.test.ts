@@ -106,6 +106,7 @@ describe('evolve', () => {
       displayName: 'Alice A.',
       avatarUrl: AVATAR,
       role: 'user',
+      accountStatus: 'active',
     });
   });
 });

@@ -1,12 +1,15 @@
 import {
   ChangeUserRoleBody,
+  DeleteAccountBody,
   Id,
   LogInBody,
   RegisterUserBody,
+  SetUserStatusBody,
   streams,
   UpdateProfileBody,
 } from '@meetings/events';
 import { z } from 'zod';
+import type { AccountLifecycle } from '../../application/account-lifecycle.js';
 import type { AccountService } from '../../application/account-service.js';
 import type { CommandHandler } from '../../application/command-handler.js';
 import { userDecider } from '../../domain/index.js';
@@ -16,7 +19,11 @@ import { answer, CommandAnswer } from './command-answer.js';
 
 const NoBody = z.object({}).strict();
 
-export function accountRoutes(accounts: AccountService, commands: CommandHandler): RouteSpec[] {
+export function accountRoutes(
+  accounts: AccountService,
+  lifecycle: AccountLifecycle,
+  commands: CommandHandler,
+): RouteSpec[] {
   return [
     route({
       operationId: 'registerUser',
@@ -87,6 +94,52 @@ export function accountRoutes(accounts: AccountService, commands: CommandHandler
       },
     }),
     route({
+      operationId: 'setUserStatus',
+      method: 'put',
+      path: '/users/:userId/status',
+      summary:
+        'Disable or re-enable a user (admins only, not themselves; a disabled user’s sessions end at once)',
+      tag: 'accounts',
+      auth: true,
+      ifMatch: true,
+      params: z.object({ userId: Id }),
+      body: SetUserStatusBody,
+      success: { status: 200, description: 'Changed (or already so)', schema: CommandAnswer },
+      errors: [403, 404, 409, 412],
+      handle: async ({ params, body, ctx, session, expectedVersion }) => {
+        const outcome = await lifecycle.setStatus(
+          params.userId,
+          body.status,
+          session!,
+          ctx,
+          expectedVersion === undefined ? {} : { expectedVersion },
+        );
+        return answer(outcome);
+      },
+    }),
+    route({
+      operationId: 'deleteMyAccount',
+      method: 'delete',
+      path: '/users/me',
+      summary:
+        'Delete your account (password required): sessions end at once, personal data is erased for good',
+      tag: 'accounts',
+      auth: true,
+      ifMatch: true,
+      body: DeleteAccountBody,
+      success: { status: 200, description: 'Deleted (or already so)', schema: CommandAnswer },
+      errors: [403, 412],
+      handle: async ({ body, ctx, session, expectedVersion }) => {
+        const outcome = await lifecycle.deleteAccount(
+          session!.userId,
+          body.password,
+          ctx,
+          expectedVersion === undefined ? {} : { expectedVersion },
+        );
+        return answer(outcome);
+      },
+    }),
+    route({
       operationId: 'logIn',
       method: 'post',
       path: '/sessions',
@@ -106,9 +159,9 @@ export function accountRoutes(accounts: AccountService, commands: CommandHandler
           userId: Id,
         }),
       },
-      errors: [401, 429],
-      handle: async ({ body, client }) => {
-        const { token, expiresInSeconds, userId } = await accounts.logIn(body, client);
+      errors: [401, 403, 429],
+      handle: async ({ body, client, ctx }) => {
+        const { token, expiresInSeconds, userId } = await accounts.logIn(body, client, ctx);
         return { status: 201, body: { token, tokenType: 'Bearer', expiresIn: expiresInSeconds, userId } };
       },
     }),

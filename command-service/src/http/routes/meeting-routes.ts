@@ -5,6 +5,7 @@ import {
   FailRecordingBody,
   Id,
   RemoveParticipantBody,
+  JoinMeetingBody,
   ScheduleMeetingBody,
   SendChatMessageBody,
   streams,
@@ -12,6 +13,7 @@ import {
 } from '@meetings/events';
 import { z } from 'zod';
 import type { CommandHandler } from '../../application/command-handler.js';
+import type { MeetingCommandWithPasscode, MeetingPasscodes } from '../../application/meeting-passcodes.js';
 import { newId } from '../../application/request-context.js';
 import type { MeetingCommand } from '../../domain/index.js';
 import { meetingDecider } from '../../domain/index.js';
@@ -19,12 +21,15 @@ import { route } from '../route-spec.js';
 import type { RouteSpec } from '../route-spec.js';
 import { answer, CommandAnswer } from './command-answer.js';
 
-const MeetingParams = z.object({ meetingId: Id });
-const ParticipantParams = MeetingParams.extend({ userId: Id });
+export const MeetingParams = z.object({ meetingId: Id });
+export const ParticipantParams = MeetingParams.extend({ userId: Id });
 const RecordingParams = MeetingParams.extend({ recordingId: Id });
 const NoBody = z.object({}).strict();
 
-type Spec = Omit<RouteSpec, 'handle' | 'auth' | 'tag' | 'ifMatch' | 'success' | 'errors' | 'method'> & {
+export type MeetingCommandSpec = Omit<
+  RouteSpec,
+  'handle' | 'auth' | 'tag' | 'ifMatch' | 'success' | 'errors' | 'method'
+> & {
   method?: RouteSpec['method'];
   /** Builds the command's data from params and body; `created` names an id the command creates. */
   data: (input: {
@@ -34,11 +39,18 @@ type Spec = Omit<RouteSpec, 'handle' | 'auth' | 'tag' | 'ifMatch' | 'success' | 
   }) => Record<string, unknown>;
   type: MeetingCommand['type'];
   created?: string;
+  /** Error statuses beyond those of every meeting command. */
+  errors?: readonly number[];
 };
 
-/** Every meeting command: same pipeline, differing in path, schemas and the command they build. */
-export function meetingRoutes(commands: CommandHandler): RouteSpec[] {
-  const command = (spec: Spec): RouteSpec =>
+type Spec = MeetingCommandSpec;
+
+/**
+ * Builds the route of a meeting command: same pipeline for all, differing in path, schemas and the
+ * command they build. Passcodes a body carries are turned into what a decider may see first.
+ */
+export function meetingCommandRoute(commands: CommandHandler, passcodes: MeetingPasscodes) {
+  return (spec: Spec): RouteSpec =>
     route({
       method: spec.method ?? 'post',
       path: spec.path,
@@ -54,7 +66,7 @@ export function meetingRoutes(commands: CommandHandler): RouteSpec[] {
         description: 'Accepted: appended to the meeting stream (or already in that state).',
         schema: spec.created ? CommandAnswer.extend({ [spec.created]: Id }) : CommandAnswer,
       },
-      errors: [403, 404, 409, 412],
+      errors: [403, 404, 409, 412, ...(spec.errors ?? [])],
       handle: async ({ params, body, ctx, expectedVersion }) => {
         const data = spec.data({
           params: params as Record<string, string>,
@@ -62,11 +74,12 @@ export function meetingRoutes(commands: CommandHandler): RouteSpec[] {
           newId: (purpose) => newId(ctx, purpose),
         });
         const meetingId = data.meetingId as string;
+        // params and body were validated against this route's schemas, which define the command's data.
+        const command = { type: spec.type, data, actorId: ctx.actorUserId!, now: ctx.now };
         const outcome = await commands.handle(
           meetingDecider,
           streams.meeting(meetingId),
-          // params and body were validated against this route's schemas, which define the command's data.
-          { type: spec.type, data, actorId: ctx.actorUserId!, now: ctx.now } as unknown as MeetingCommand,
+          await passcodes.prepare(command as unknown as MeetingCommandWithPasscode, ctx),
           ctx,
           expectedVersion === undefined ? {} : { expectedVersion },
         );
@@ -76,9 +89,14 @@ export function meetingRoutes(commands: CommandHandler): RouteSpec[] {
         return answer(outcome, 201, { [spec.created]: id }, location);
       },
     });
+}
 
-  const self: Spec['data'] = ({ params }) => ({ meetingId: params.meetingId });
-  const withBody: Spec['data'] = ({ params, body }) => ({ ...params, ...body });
+export const self: Spec['data'] = ({ params }) => ({ meetingId: params.meetingId });
+export const withBody: Spec['data'] = ({ params, body }) => ({ ...params, ...body });
+
+/** Every meeting command of the meeting's life, participants, recording and chat. */
+export function meetingRoutes(commands: CommandHandler, passcodes: MeetingPasscodes): RouteSpec[] {
+  const command = meetingCommandRoute(commands, passcodes);
 
   return [
     command({
@@ -125,21 +143,25 @@ export function meetingRoutes(commands: CommandHandler): RouteSpec[] {
     command({
       operationId: 'joinMeeting',
       path: '/meetings/:meetingId/join',
-      summary: 'Join a scheduled or started meeting',
+      summary:
+        'Join a scheduled or started meeting, as its access mode allows (a passcode when needed); ' +
+        'with the lobby on, wait there for a host',
       type: 'JoinMeeting',
-      data: self,
+      body: JoinMeetingBody,
+      data: withBody,
+      errors: [429], // too many wrong passcodes
     }),
     command({
       operationId: 'leaveMeeting',
       path: '/meetings/:meetingId/leave',
-      summary: 'Leave a meeting',
+      summary: 'Leave a meeting, or its lobby',
       type: 'LeaveMeeting',
       data: self,
     }),
     command({
       operationId: 'removeParticipant',
       path: '/meetings/:meetingId/participants/:userId/remove',
-      summary: 'Remove a participant (host only)',
+      summary: 'Remove a participant, banning them with `ban: true` (host only)',
       type: 'RemoveParticipant',
       params: ParticipantParams,
       body: RemoveParticipantBody,

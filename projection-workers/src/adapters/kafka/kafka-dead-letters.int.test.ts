@@ -53,6 +53,7 @@ test('on the librdkafka mock broker: poison messages go to the DLQ topic with th
     scheduledEndAt: null,
     maxParticipants: 10,
     settings: DEFAULT_SETTINGS,
+    passcodeVersion: null,
   });
   // Valid JSON, but data its schema refuses: the runner cannot decode it.
   const invalid = {

@@ -1,12 +1,20 @@
 import type { ClientBase } from 'pg';
 import type { Projector } from '../projector.js';
 import { chatProjector } from './chat-projector.js';
+import { meetingAccessProjector } from './meeting-access-projector.js';
 import { mediaStreamsProjector } from './media-streams-projector.js';
 import { meetingsProjector } from './meetings-projector.js';
 import { operationLogsProjector } from './operation-logs-projector.js';
 import { usersProjector } from './users-projector.js';
 
-export { chatProjector, mediaStreamsProjector, meetingsProjector, operationLogsProjector, usersProjector };
+export {
+  chatProjector,
+  mediaStreamsProjector,
+  meetingAccessProjector,
+  meetingsProjector,
+  operationLogsProjector,
+  usersProjector,
+};
 export { privateEventTypes } from './operation-logs-projector.js';
 
 /**
@@ -16,6 +24,7 @@ export { privateEventTypes } from './operation-logs-projector.js';
 export const postgresProjectors: readonly Projector<ClientBase>[] = [
   usersProjector,
   meetingsProjector,
+  meetingAccessProjector,
   mediaStreamsProjector,
   chatProjector,
   operationLogsProjector,

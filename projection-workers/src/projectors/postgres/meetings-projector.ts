@@ -25,8 +25,8 @@ import { timestamp } from './versioned-rows.js';
  * below its version, so replaying any part of the stream changes nothing. A batch is applied by
  * loading its rows, folding its events over them in log order and writing each changed row once
  * (see versioned-rows.ts): a handful of statements per batch instead of several per event. Chat
- * messages, also in the meeting stream, belong to the chat projector; here they only move the
- * meeting row's version, which follows every event of the stream (see `reflectingTheStream`).
+ * messages, invitations, bans and the lobby, also in the meeting stream, belong to other
+ * projectors; here they only move the meeting row's version, which follows every event of the stream (see `reflectingTheStream`).
  */
 export const meetingsProjector = defineBatchProjector(
   'meetings',
@@ -49,6 +49,8 @@ export const meetingsProjector = defineBatchProjector(
           max_participants: data.maxParticipants,
           is_recording: false,
           settings: JSON.stringify(data.settings),
+          access: data.settings.access,
+          lobby: data.settings.lobby,
           cancel_reason: null,
           last_stream_version: streamVersion,
           created_at: timestamp(occurredAt),
@@ -63,8 +65,22 @@ export const meetingsProjector = defineBatchProjector(
           m.scheduled_end_at = data.scheduledEndAt;
           m.max_participants = data.maxParticipants;
           m.settings = JSON.stringify(data.settings);
+          m.access = data.settings.access;
+          m.lobby = data.settings.lobby;
         },
       ),
+
+    /** Absent settings did not change; the passcode's version stays on the write side. */
+    MeetingSettingsChanged: (state, { data, streamVersion }) =>
+      state.meetings.update(data.meetingId, streamVersion, (m) => {
+        const settings = JSON.parse(m.settings) as Record<string, unknown>;
+        for (const name of ['muteOnJoin', 'allowChat', 'access', 'lobby'] as const) {
+          if (data[name] !== undefined) settings[name] = data[name];
+        }
+        m.settings = JSON.stringify(settings);
+        m.access = data.access ?? m.access;
+        m.lobby = data.lobby ?? m.lobby;
+      }),
 
     /** Absent fields did not change; `null` clears a nullable one (description, scheduled end). */
     MeetingUpdated: (state, { data, streamVersion }) =>
@@ -133,6 +149,14 @@ export const meetingsProjector = defineBatchProjector(
       refreshIsRecording(state, event);
     },
     ChatMessageSent: () => undefined,
+    // Invitations and bans are the meeting-access projector's; the lobby lives in the room cache.
+    ParticipantInvited: () => undefined,
+    InvitationRevoked: () => undefined,
+    BanLifted: () => undefined,
+    ParticipantWaiting: () => undefined,
+    ParticipantAdmitted: () => undefined,
+    ParticipantDenied: () => undefined,
+    ParticipantLeftLobby: () => undefined,
   }),
 );
 

@@ -21,6 +21,8 @@ export interface MeetingRow {
   max_participants: number;
   is_recording: boolean;
   settings: string;
+  access: string;
+  lobby: boolean;
   cancel_reason: string | null;
   last_stream_version: number;
   created_at: string;
@@ -87,6 +89,8 @@ const meetings: TableSpec<MeetingRow> = {
     max_participants: 'integer',
     is_recording: 'boolean',
     settings: 'jsonb',
+    access: 'text',
+    lobby: 'boolean',
     cancel_reason: 'text',
     last_stream_version: 'bigint',
     created_at: 'timestamptz',

@@ -8,6 +8,7 @@ export const privateEventTypes: ReadonlySet<EventType> = new Set<EventType>([
   'PasswordSet',
   'UsernameReserved',
   'EmailReserved',
+  'PasscodeSet',
 ]);
 
 /**

@@ -69,7 +69,14 @@ const user = async (id: string) =>
 
 test('reads the user stream’s events', () => {
   assert.equal(usersProjector.name, 'users');
-  assert.deepEqual(usersProjector.eventTypes, ['UserRegistered', 'UserProfileUpdated', 'UserRoleChanged']);
+  assert.deepEqual(usersProjector.eventTypes, [
+    'UserRegistered',
+    'UserProfileUpdated',
+    'UserRoleChanged',
+    'UserLoggedIn',
+    'UserStatusChanged',
+    'UserDeleted',
+  ]);
 });
 
 test('a role change applies once, and a redelivered older one does not undo a newer one', async () => {

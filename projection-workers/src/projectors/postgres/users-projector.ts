@@ -1,3 +1,7 @@
+import { PostgresPersonalDataVault } from '@meetings/db';
+import { erasedValue } from '@meetings/events';
+import type { ClientBase } from 'pg';
+import type { Projector } from '../projector.js';
 import { defineBatchProjector } from './define-projector.js';
 import { RowsById, timestamp } from './versioned-rows.js';
 import type { TableSpec } from './versioned-rows.js';
@@ -9,11 +13,13 @@ interface UserRow {
   display_name: string;
   avatar_url: string | null;
   role: string;
+  status: string;
+  last_login_at: string | null;
+  deleted_at: string | null;
   last_stream_version: number;
   created_at: string;
 }
 
-/** status, last_login_at and deleted_at are not the user stream's: never loaded, never overwritten. */
 const users: TableSpec<UserRow> = {
   table: 'users',
   key: ['id'],
@@ -25,6 +31,9 @@ const users: TableSpec<UserRow> = {
     display_name: 'text',
     avatar_url: 'text',
     role: 'text',
+    status: 'text',
+    last_login_at: 'timestamptz',
+    deleted_at: 'timestamptz',
     last_stream_version: 'bigint',
     created_at: 'timestamptz',
   },
@@ -33,9 +42,9 @@ const users: TableSpec<UserRow> = {
 /**
  * `users` from `user-<id>` streams. Credentials and the username/email reservations live in streams
  * of their own and are not read: the table holds the profile only. A batch is folded in memory
- * (see versioned-rows.ts).
+ * (see versioned-rows.ts), its events' personal fields revealed first (see below).
  */
-export const usersProjector = defineBatchProjector(
+const fold = defineBatchProjector(
   'users',
   (tx, events) =>
     RowsById.load(
@@ -55,6 +64,9 @@ export const usersProjector = defineBatchProjector(
           display_name: data.displayName,
           avatar_url: null,
           role: data.role,
+          status: 'active',
+          last_login_at: null,
+          deleted_at: null,
           last_stream_version: streamVersion,
           created_at: timestamp(occurredAt),
         }),
@@ -77,5 +89,43 @@ export const usersProjector = defineBatchProjector(
       state.rows.update(data.userId, streamVersion, (u) => {
         u.role = data.role;
       }),
+
+    UserLoggedIn: (state, { data, streamVersion, occurredAt }) =>
+      state.rows.update(data.userId, streamVersion, (u) => {
+        u.last_login_at = timestamp(occurredAt);
+      }),
+
+    UserStatusChanged: (state, { data, streamVersion }) =>
+      state.rows.update(data.userId, streamVersion, (u) => {
+        u.status = data.status;
+      }),
+
+    /**
+     * Erased values, whatever the earlier events held: events appended before personal fields
+     * were encrypted hold them in clear, and this is what erases them from the table.
+     */
+    UserDeleted: (state, { data, streamVersion, occurredAt }) =>
+      state.rows.update(data.userId, streamVersion, (u) => {
+        u.username = erasedValue(data.userId);
+        u.email = erasedValue(data.userId);
+        u.display_name = erasedValue(data.userId);
+        u.avatar_url = null;
+        u.deleted_at = timestamp(occurredAt);
+      }),
   },
 );
+
+/**
+ * The personal fields are decrypted with the keys in `personal_data_keys`, read in the batch's own
+ * transaction (the table sits beside the read tables), whether the events came from the store or
+ * from Kafka: a destroyed key reads as erased, in a rebuild too. Applying a deletion destroys the
+ * key as well, the backstop of the command service destroying it right after the append.
+ */
+export const usersProjector: Projector<ClientBase> = {
+  ...fold,
+  async apply(tx, events) {
+    const vault = new PostgresPersonalDataVault(tx);
+    await fold.apply(tx, await vault.reveal(events));
+    for (const event of events) if (event.type === 'UserDeleted') await vault.destroy(event.data.userId);
+  },
+};

@@ -15,6 +15,7 @@ import {
   RoomCacheProjector,
   roomChannel,
   roomKey,
+  roomSettingsKey,
   roomVersionKey,
 } from './room-cache-projector.js';
 import type { MeetingStartedJob, RoomChange } from './room-cache-projector.js';
@@ -67,7 +68,7 @@ class MeetingStream {
   left = (userId: string, reason: 'left' | 'meeting_ended' = 'left') =>
     this.event('ParticipantLeft', { userId, reason });
   removed = (userId: string, removedBy: string) =>
-    this.event('ParticipantRemoved', { userId, removedBy, reason: null });
+    this.event('ParticipantRemoved', { userId, removedBy, reason: null, banned: false });
   muted = (userId: string, mutedBy = userId) => this.event('ParticipantMuted', { userId, mutedBy });
   unmuted = (userId: string) => this.event('ParticipantUnmuted', { userId });
   videoOn = (userId: string) => this.event('ParticipantVideoTurnedOn', { userId });
@@ -95,6 +96,8 @@ interface Room {
   created_at: string;
   participants: Record<string, Participant>;
   participant_count: string;
+  lobby: Record<string, { waitingSince: string }>;
+  settings: Record<string, unknown>;
   is_recording: '0' | '1';
   recording_id: string;
   version: string;
@@ -121,7 +124,13 @@ async function apply(...events: DecodedEvent[]): Promise<void> {
 async function readRoom(meetingId: string): Promise<Room | null> {
   const hash = await redis.hgetall(roomKey(meetingId));
   if (Object.keys(hash).length === 0) return null;
-  return { ...hash, participants: JSON.parse(hash.participants!) } as Room;
+  const json = (field: string) => JSON.parse(hash[field]!) as unknown;
+  return {
+    ...hash,
+    participants: json('participants'),
+    lobby: json('lobby'),
+    settings: json('settings'),
+  } as Room;
 }
 
 async function readGuard(meetingId: string): Promise<number | null> {
@@ -210,6 +219,9 @@ describe('RoomCacheProjector', () => {
             created_at: iso(e),
             participants: { [ALICE]: present(e) },
             participant_count: '1',
+            // No MeetingScheduled was applied (skipped above), so no settings to copy.
+            lobby: {},
+            settings: {},
             is_recording: '0',
             recording_id: '',
             version: '',
@@ -301,6 +313,60 @@ describe('RoomCacheProjector', () => {
     await apply(m.muted(randomUUID(), HOST));
     await assertRoomTtlFresh(m.meetingId);
     assert.deepEqual(Object.keys((await readRoom(m.meetingId))!.participants), [ALICE]);
+  });
+
+  test('settings from scheduling on, changes merged; the lobby in the room; the end removes both', async () => {
+    const m = recent();
+    const [HOST, ALICE, BOB] = [randomUUID(), randomUUID(), randomUUID()];
+    const settings = { muteOnJoin: false, allowChat: true, access: 'invited' as const, lobby: true };
+    const scheduled = m.event('MeetingScheduled', {
+      hostId: HOST,
+      title: 'Lobby',
+      description: null,
+      scheduledStartAt: '2030-01-01T10:00:00.000Z',
+      scheduledEndAt: null,
+      maxParticipants: 10,
+      settings,
+      passcodeVersion: null,
+    });
+    await apply(scheduled);
+    assert.equal(await readRoom(m.meetingId), null, 'scheduling creates no room');
+    assert.deepEqual(JSON.parse((await redis.get(roomSettingsKey(m.meetingId)))!), settings);
+
+    // A wait creates the room: the host must see who waits before anyone is in.
+    const aliceWaits = m.event('ParticipantWaiting', { userId: ALICE });
+    const bobWaits = m.event('ParticipantWaiting', { userId: BOB });
+    await apply(aliceWaits, bobWaits);
+    let room = (await readRoom(m.meetingId))!;
+    assert.equal(room.status, 'waiting');
+    assert.deepEqual(room.settings, settings);
+    assert.deepEqual(room.lobby, {
+      [ALICE]: { waitingSince: iso(aliceWaits) },
+      [BOB]: { waitingSince: iso(bobWaits) },
+    });
+
+    await apply(
+      m.event('ParticipantAdmitted', { userId: ALICE, admittedBy: HOST }),
+      m.joined(ALICE),
+      m.event('ParticipantDenied', { userId: BOB, deniedBy: HOST }),
+      m.event('MeetingSettingsChanged', { changedBy: HOST, lobby: false, access: 'open' }),
+    );
+    room = (await readRoom(m.meetingId))!;
+    assert.deepEqual(room.lobby, {});
+    assert.deepEqual(Object.keys(room.participants), [ALICE]);
+    const changed = { ...settings, lobby: false, access: 'open' };
+    assert.deepEqual(room.settings, changed);
+    assert.deepEqual(JSON.parse((await redis.get(roomSettingsKey(m.meetingId)))!), changed);
+
+    await apply(
+      m.event('ParticipantWaiting', { userId: BOB }),
+      m.event('ParticipantLeftLobby', { userId: BOB, reason: 'left' }),
+    );
+    assert.deepEqual((await readRoom(m.meetingId))!.lobby, {});
+
+    await apply(m.cancelled(HOST));
+    assert.equal(await readRoom(m.meetingId), null);
+    assert.equal(await redis.get(roomSettingsKey(m.meetingId)), null);
   });
 
   test('a cancelled meeting deletes its waiting room, and nothing brings it back', async () => {

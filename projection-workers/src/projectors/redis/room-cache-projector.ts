@@ -18,6 +18,10 @@ import { scriptCommand } from './script-command.js';
  *                      present participants only (leaving or removal deletes the entry, a rejoin
  *                      adds a fresh one)
  *   participant_count  the number of entries in `participants`
+ *   lobby              JSON object userId -> {waitingSince (ISO)}: who waits in the lobby for a
+ *                      host (query-api shows it to hosts only); a wait creates the room
+ *   settings           JSON object of the meeting's settings {muteOnJoin, allowChat, access,
+ *                      lobby}, copied from `room-settings:<meetingId>` whenever the room is written
  *   is_recording       '1' while a recording runs, else '0' (stopping it, or failing it while it
  *                      runs, clears it)
  *   recording_id       the running recording's id, '' when none; needed so that an earlier,
@@ -31,6 +35,10 @@ import { scriptCommand } from './script-command.js';
  * would bring it back. An event at or below that version changes nothing at all; one above it
  * always advances the guard, and changes the room if it concerns one that exists (or creates it).
  * Versions have gaps (events of other types are not delivered here), so higher is all we ask.
+ *
+ * `room-settings:<meetingId>` (string, no TTL: a meeting may be scheduled far ahead) holds the
+ * meeting's settings as JSON from MeetingScheduled on, MeetingSettingsChanged rewriting what it
+ * names; MeetingEnded and MeetingCancelled delete it with the room.
  *
  * `queue:notifications` (list, LPUSH) gets one job per started meeting, from the same script call
  * that applies MeetingStarted, so a redelivery pushes nothing:
@@ -52,6 +60,8 @@ import { scriptCommand } from './script-command.js';
  * retry skips what was already applied.
  */
 export const ROOM_CACHE_EVENT_TYPES = [
+  'MeetingScheduled',
+  'MeetingSettingsChanged',
   'MeetingStarted',
   'MeetingEnded',
   'MeetingCancelled',
@@ -63,6 +73,10 @@ export const ROOM_CACHE_EVENT_TYPES = [
   'ParticipantVideoTurnedOn',
   'ParticipantVideoTurnedOff',
   'ParticipantRoleChanged',
+  'ParticipantWaiting',
+  'ParticipantAdmitted',
+  'ParticipantDenied',
+  'ParticipantLeftLobby',
   'RecordingStarted',
   'RecordingStopped',
   'RecordingFailed',
@@ -78,6 +92,7 @@ export const NOTIFICATION_QUEUE_KEY = 'queue:notifications';
 
 export const roomKey = (meetingId: string) => `room:${meetingId}`;
 export const roomVersionKey = (meetingId: string) => `room-version:${meetingId}`;
+export const roomSettingsKey = (meetingId: string) => `room-settings:${meetingId}`;
 /** Without the client's prefix: PUBLISH channels are not keys, ioredis leaves them alone. */
 export const roomChannel = (meetingId: string) => `room-changes:${meetingId}`;
 
@@ -116,6 +131,7 @@ type RoomCommand = (
   queueKey: string,
   generationKey: string,
   checkpointKey: string,
+  settingsKey: string,
   ...argv: (string | number)[]
 ) => Promise<number>;
 
@@ -137,7 +153,7 @@ export class RoomCacheProjector implements Projector<RedisUnit> {
   }
 
   async apply(tx: RedisUnit, events: readonly DecodedEvent[]): Promise<void> {
-    const run = scriptCommand<RoomCommand>(tx.redis, COMMAND, 5, ROOM_SCRIPT);
+    const run = scriptCommand<RoomCommand>(tx.redis, COMMAND, 6, ROOM_SCRIPT);
     const [generationKey, checkpointKey] = tx.fence.keys;
     for (const event of events) {
       if (!isRoomEvent(event)) continue;
@@ -148,6 +164,7 @@ export class RoomCacheProjector implements Projector<RedisUnit> {
         NOTIFICATION_QUEUE_KEY,
         generationKey,
         checkpointKey,
+        roomSettingsKey(meetingId),
         event.type,
         event.streamVersion,
         meetingId,

@@ -10,6 +10,7 @@ import { FENCE_LUA } from '../../adapters/redis/redis-target.js';
  *   KEYS[2]  room-version:<meetingId>   the version guard, outliving the room
  *   KEYS[3]  queue:notifications        the notification job list
  *   KEYS[4]  the fence's generation marker, KEYS[5] its checkpoint
+ *   KEYS[6]  room-settings:<meetingId>  the meeting's settings, from its scheduling on
  *
  *   ARGV[1]  event type                 ARGV[6]  notification job without participantIds, or ''
  *   ARGV[2]  meeting stream version     ARGV[7]  PUBLISH channel (already prefixed)
@@ -24,7 +25,7 @@ export const ROOM_SCRIPT = `${FENCE_LUA}
 local refused = fence(KEYS[4], KEYS[5], ARGV[10], ARGV[11])
 if refused then return refused end
 
-local room_key, guard_key, queue_key = KEYS[1], KEYS[2], KEYS[3]
+local room_key, guard_key, queue_key, settings_key = KEYS[1], KEYS[2], KEYS[3], KEYS[6]
 local event_type = ARGV[1]
 local version = tonumber(ARGV[2])
 local meeting_id = ARGV[3]
@@ -49,6 +50,7 @@ end
 local exists = redis.call('EXISTS', room_key) == 1
 
 if event_type == 'MeetingEnded' or event_type == 'MeetingCancelled' then
+  redis.call('DEL', settings_key)
   if exists then
     redis.call('DEL', room_key)
     publish(nil)
@@ -56,19 +58,36 @@ if event_type == 'MeetingEnded' or event_type == 'MeetingCancelled' then
   return 1
 end
 
--- Only these two create a room; anything else about a room that does not exist only advanced
--- the guard above.
-if not exists and event_type ~= 'MeetingStarted' and event_type ~= 'ParticipantJoined' then
+-- Settings are kept apart from the room, which does not exist yet when a meeting is scheduled.
+-- A change rewrites only the settings it names.
+if event_type == 'MeetingScheduled' then
+  redis.call('SET', settings_key, cjson.encode(data.settings))
+  return 1
+end
+if event_type == 'MeetingSettingsChanged' then
+  local settings = cjson.decode(redis.call('GET', settings_key) or '{}')
+  for _, name in ipairs({ 'muteOnJoin', 'allowChat', 'access', 'lobby' }) do
+    if data[name] ~= nil then settings[name] = data[name] end
+  end
+  redis.call('SET', settings_key, cjson.encode(settings))
+  if not exists then return 1 end
+end
+
+-- Only these create a room (someone is in it, waits for it, or it started); anything else about
+-- a room that does not exist only advanced the guard above.
+if not exists and event_type ~= 'MeetingStarted' and event_type ~= 'ParticipantJoined'
+    and event_type ~= 'ParticipantWaiting' then
   return 1
 end
 
-local status, participants, is_recording, recording_id = 'waiting', {}, '0', ''
+local status, participants, lobby, is_recording, recording_id = 'waiting', {}, {}, '0', ''
 if exists then
-  local f = redis.call('HMGET', room_key, 'status', 'participants', 'is_recording', 'recording_id')
+  local f = redis.call('HMGET', room_key, 'status', 'participants', 'lobby', 'is_recording', 'recording_id')
   status = f[1] or 'waiting'
   participants = cjson.decode(f[2] or '{}')
-  is_recording = f[3] or '0'
-  recording_id = f[4] or ''
+  lobby = cjson.decode(f[3] or '{}')
+  is_recording = f[4] or '0'
+  recording_id = f[5] or ''
 else
   redis.call('HSET', room_key, 'meeting_id', meeting_id, 'created_at', at)
 end
@@ -89,6 +108,11 @@ elseif event_type == 'ParticipantJoined' then
   }
 elseif event_type == 'ParticipantLeft' or event_type == 'ParticipantRemoved' then
   participants[data.userId] = nil
+elseif event_type == 'ParticipantWaiting' then
+  lobby[data.userId] = { waitingSince = at }
+elseif event_type == 'ParticipantAdmitted' or event_type == 'ParticipantDenied'
+    or event_type == 'ParticipantLeftLobby' then
+  lobby[data.userId] = nil
 elseif event_type == 'ParticipantMuted' then
   update({ isMuted = true })
 elseif event_type == 'ParticipantUnmuted' then
@@ -121,6 +145,8 @@ redis.call('HSET', room_key,
   'status', status,
   'participants', cjson.encode(participants),
   'participant_count', tostring(#ids),
+  'lobby', cjson.encode(lobby),
+  'settings', redis.call('GET', settings_key) or '{}',
   'is_recording', is_recording,
   'recording_id', recording_id,
   'version', ARGV[2],

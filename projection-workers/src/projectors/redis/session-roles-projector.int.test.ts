@@ -63,6 +63,19 @@ test('a role change reaches every session the user holds at once, and only newer
   assert.equal((await sessions.touch(later.token))?.role, 'admin');
 });
 
+test('a log-in that read the user before a role change gets the changed role, though the change was applied first', async () => {
+  const userId = randomUUID();
+  // The log-in read the user at version 3 (an admin); the demotion at 4 is applied before its session exists.
+  await apply(changed(userId, 'user', 4));
+  const late = await logIn(userId, 'admin', 3);
+  const session = await sessions.touch(late.token);
+  assert.equal(session?.role, 'user');
+  assert.equal(session?.roleVersion, 4);
+  // A log-in that read the user after the change keeps what it read.
+  const fresh = await logIn(userId, 'admin', 5);
+  assert.equal((await sessions.touch(fresh.token))?.role, 'admin');
+});
+
 test('ended sessions are pruned from the index as it is read', async () => {
   const userId = randomUUID();
   const kept = await logIn(userId, 'user', 1);
@@ -71,4 +84,46 @@ test('ended sessions are pruned from the index as it is read', async () => {
   await apply(changed(userId, 'admin', 2));
   assert.deepEqual(await redis.smembers(userSessionsKey(userId)), [kept.session.sessionId]);
   assert.equal((await sessions.touch(kept.token))?.role, 'admin');
+});
+
+/** A status change or a deletion at `version` of the user's stream. */
+function statusChanged(userId: string, status: 'active' | 'disabled', version: number): DecodedEvent {
+  const event = factory.event(streams.user(userId), 'UserStatusChanged', {
+    userId,
+    status,
+    changedBy: randomUUID(),
+  });
+  return { ...event, streamVersion: version };
+}
+function deleted(userId: string, version: number): DecodedEvent {
+  return {
+    ...factory.event(streams.user(userId), 'UserDeleted', { userId, deletedBy: userId }),
+    streamVersion: version,
+  };
+}
+
+test('a disable ends the sessions held before it, and a log-in read before it cannot begin one', async () => {
+  const [userId, other] = [randomUUID(), randomUUID()];
+  const held = [await logIn(userId, 'user', 2), await logIn(userId, 'admin', 3)];
+  const bystander = await logIn(other, 'user', 2);
+
+  await apply(statusChanged(userId, 'disabled', 4));
+  for (const { token } of held) assert.equal(await sessions.touch(token), null);
+  assert.notEqual(await sessions.touch(bystander.token), null, 'another user is untouched');
+  await assert.rejects(logIn(userId, 'user', 3), /revoked/);
+
+  // Re-enabled, the user logs in again; the disable replayed (a rebuild) spares that session.
+  await apply(statusChanged(userId, 'active', 5));
+  const again = await logIn(userId, 'user', 6);
+  await apply(statusChanged(userId, 'disabled', 4));
+  assert.notEqual(await sessions.touch(again.token), null);
+});
+
+test('a deletion ends every session, for good', async () => {
+  const userId = randomUUID();
+  const held = await logIn(userId, 'user', 2);
+  await apply(deleted(userId, 3));
+  assert.equal(await sessions.touch(held.token), null);
+  assert.deepEqual(await redis.smembers(userSessionsKey(userId)), []);
+  await assert.rejects(logIn(userId, 'user', 2), /revoked/);
 });

@@ -60,6 +60,8 @@ export function foldMeetingTables(events: readonly DecodedEvent[]): MeetingTable
           max_participants: d.maxParticipants,
           is_recording: false,
           settings: { ...d.settings },
+          access: d.settings.access,
+          lobby: d.settings.lobby,
           cancel_reason: null,
           deleted_at: null,
           last_stream_version: version,
@@ -106,6 +108,24 @@ export function foldMeetingTables(events: readonly DecodedEvent[]): MeetingTable
         if (d.maxParticipants !== undefined) meeting.max_participants = d.maxParticipants;
         break;
       }
+      case 'MeetingSettingsChanged': {
+        // Only what changed is in the event; the passcode's version is not the read side's.
+        const { muteOnJoin, allowChat, access, lobby } = event.data;
+        if (muteOnJoin !== undefined) meeting.settings.muteOnJoin = muteOnJoin;
+        if (allowChat !== undefined) meeting.settings.allowChat = allowChat;
+        if (access !== undefined) meeting.settings.access = meeting.access = access;
+        if (lobby !== undefined) meeting.settings.lobby = meeting.lobby = lobby;
+        break;
+      }
+      // Invitations and bans have tables of their own (expected-access.ts); the lobby is Redis only.
+      case 'ParticipantInvited':
+      case 'InvitationRevoked':
+      case 'BanLifted':
+      case 'ParticipantWaiting':
+      case 'ParticipantAdmitted':
+      case 'ParticipantDenied':
+      case 'ParticipantLeftLobby':
+        break;
       case 'MeetingStarted':
         meeting.status = 'started';
         meeting.actual_start_at = at;

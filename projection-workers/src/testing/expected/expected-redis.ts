@@ -1,4 +1,4 @@
-import type { DecodedEvent, ParticipantRole } from '@meetings/events';
+import type { DecodedEvent, MeetingSettings, ParticipantRole } from '@meetings/events';
 import { isMeetingEvent } from './expected-meetings.js';
 
 /*
@@ -10,6 +10,8 @@ import { isMeetingEvent } from './expected-meetings.js';
  * meeting ends or is cancelled. `room-version:<meetingId>` is the version of the last meeting event
  * the cache takes (any event about the room's life, its participants or its recording), whether or
  * not a room existed then. Every MeetingStarted recent enough queues one `meeting.started` job.
+ * `room-settings:<meetingId>` holds the settings of a meeting scheduled and not over yet; a room
+ * carries a copy, and who waits in its lobby.
  */
 
 interface Attendee {
@@ -24,6 +26,7 @@ interface Room {
   created_at: string;
   status: 'waiting' | 'live';
   participants: Map<string, Attendee>;
+  lobby: Map<string, { waitingSince: string }>;
   recording_id: string;
   version: number;
   updated_at: string;
@@ -40,8 +43,10 @@ export interface MeetingStartedJob {
 
 /** Meeting events the room cache does not take: nothing about the room's life or who is in it. */
 const NOT_ROOM_EVENTS: ReadonlySet<string> = new Set([
-  'MeetingScheduled',
   'MeetingUpdated',
+  'ParticipantInvited',
+  'InvitationRevoked',
+  'BanLifted',
   'RecordingCompleted',
   'ChatMessageSent',
 ]);
@@ -67,6 +72,7 @@ export function foldRoomCache(
 ): Record<string, unknown> {
   const rooms = new Map<string, Room>();
   const guards = new Map<string, number>();
+  const settings = new Map<string, MeetingSettings>();
   const jobs: MeetingStartedJob[] = [];
 
   for (const event of events) {
@@ -77,10 +83,26 @@ export function foldRoomCache(
 
     if (event.type === 'MeetingEnded' || event.type === 'MeetingCancelled') {
       rooms.delete(meetingId);
+      settings.delete(meetingId);
       continue;
     }
-    // Only a start or a join creates a room; anything else about a missing room moved the guard only.
-    const creates = event.type === 'MeetingStarted' || event.type === 'ParticipantJoined';
+    if (event.type === 'MeetingScheduled') {
+      settings.set(meetingId, { ...event.data.settings });
+      continue;
+    }
+    if (event.type === 'MeetingSettingsChanged') {
+      const { muteOnJoin, allowChat, access, lobby } = event.data;
+      const current = settings.get(meetingId)!;
+      if (muteOnJoin !== undefined) current.muteOnJoin = muteOnJoin;
+      if (allowChat !== undefined) current.allowChat = allowChat;
+      if (access !== undefined) current.access = access;
+      if (lobby !== undefined) current.lobby = lobby;
+    }
+    // A start, a join or a wait creates a room; anything else about a missing room moved the guard only.
+    const creates =
+      event.type === 'MeetingStarted' ||
+      event.type === 'ParticipantJoined' ||
+      event.type === 'ParticipantWaiting';
     const room: Room | undefined =
       rooms.get(meetingId) ??
       (creates
@@ -89,6 +111,7 @@ export function foldRoomCache(
             created_at: at,
             status: 'waiting',
             participants: new Map(),
+            lobby: new Map(),
             recording_id: '',
             version: 0,
             updated_at: at,
@@ -128,6 +151,16 @@ export function foldRoomCache(
         if (p) p.role = event.data.role;
         break;
       }
+      case 'ParticipantWaiting':
+        room.lobby.set(event.data.userId, { waitingSince: at });
+        break;
+      case 'ParticipantAdmitted':
+      case 'ParticipantDenied':
+      case 'ParticipantLeftLobby':
+        room.lobby.delete(event.data.userId);
+        break;
+      case 'MeetingSettingsChanged':
+        break; // the copy is taken below
       case 'RecordingStarted':
         room.recording_id = event.data.recordingId;
         break;
@@ -157,14 +190,17 @@ export function foldRoomCache(
 
   const dump: Record<string, unknown> = {};
   for (const [meetingId, version] of guards) dump[`room-version:${meetingId}`] = String(version);
+  for (const [meetingId, current] of settings) dump[`room-settings:${meetingId}`] = current;
   for (const [meetingId, room] of rooms) {
     dump[`room:${meetingId}`] = {
       created_at: room.created_at,
       is_recording: room.recording_id === '' ? '0' : '1',
+      lobby: Object.fromEntries(room.lobby),
       meeting_id: room.meeting_id,
       participant_count: String(room.participants.size),
       participants: Object.fromEntries(room.participants),
       recording_id: room.recording_id,
+      settings: settings.get(meetingId) ?? {},
       status: room.status,
       updated_at: room.updated_at,
       version: String(room.version),
@@ -180,8 +216,13 @@ export function parseRoomCacheDump(dump: Record<string, unknown>): Record<string
     Object.entries(dump).map(([key, value]) => {
       if (key.startsWith('room:')) {
         const hash = value as Record<string, string>;
-        return [key, { ...hash, participants: JSON.parse(hash.participants ?? 'null') }];
+        const json = (field: string) => JSON.parse(hash[field] ?? 'null') as unknown;
+        return [
+          key,
+          { ...hash, participants: json('participants'), lobby: json('lobby'), settings: json('settings') },
+        ];
       }
+      if (key.startsWith('room-settings:')) return [key, JSON.parse(value as string)];
       if (key === 'queue:notifications') return [key, (value as string[]).map((job) => JSON.parse(job))];
       return [key, value];
     }),

@@ -1,5 +1,7 @@
 import { privateCategories, streamCategory } from '@meetings/events';
 import type { DecodedEvent } from '@meetings/events';
+import { foldAccessTables } from './expected-access.js';
+import type { AccessTables } from './expected-access.js';
 import { foldMeetingTables } from './expected-meetings.js';
 import type { MeetingTables } from './expected-meetings.js';
 import { iso } from './rows.js';
@@ -11,14 +13,19 @@ import type { ActiveMeetingStatsRow, MediaStreamRow, OperationLogRow, UserRow } 
  * local facts of the database, not of the log, and are left out.
  */
 
-export interface ExpectedTables extends MeetingTables {
+export interface ExpectedTables extends MeetingTables, AccessTables {
   users: UserRow[];
   media_streams: MediaStreamRow[];
   operation_logs: OperationLogRow[];
 }
 
 /** Event types that carry secrets or reservations; they never reach a read model. */
-const PRIVATE_TYPES: ReadonlySet<string> = new Set(['PasswordSet', 'UsernameReserved', 'EmailReserved']);
+const PRIVATE_TYPES: ReadonlySet<string> = new Set([
+  'PasswordSet',
+  'UsernameReserved',
+  'EmailReserved',
+  'PasscodeSet',
+]);
 
 export function foldUsers(events: readonly DecodedEvent[]): UserRow[] {
   const users = new Map<string, UserRow>();
@@ -132,6 +139,7 @@ export function foldTables(events: readonly DecodedEvent[]): ExpectedTables {
   return {
     users: foldUsers(events),
     ...foldMeetingTables(events),
+    ...foldAccessTables(events),
     media_streams: foldMediaStreams(events),
     operation_logs: foldOperationLogs(events),
   };

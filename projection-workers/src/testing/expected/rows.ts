@@ -1,4 +1,4 @@
-import type { MediaKind, MeetingSettings, ParticipantRole, UserRole } from '@meetings/events';
+import type { MediaKind, MeetingAccess, MeetingSettings, ParticipantRole, UserRole } from '@meetings/events';
 
 /*
  * The rows the fold expects, one interface per read table: the projected columns only (no
@@ -21,6 +21,8 @@ export interface MeetingRow {
   max_participants: number;
   is_recording: boolean;
   settings: MeetingSettings;
+  access: MeetingAccess;
+  lobby: boolean;
   cancel_reason: string | null;
   deleted_at: null;
   last_stream_version: number;
@@ -136,4 +138,24 @@ export interface ActiveMeetingStatsRow {
   video_on_participants: number;
   is_recording: boolean;
   active_media_streams: number;
+}
+
+export interface InvitationRow {
+  meeting_id: string;
+  user_id: string;
+  invited_by: string;
+  invited_at: string;
+  revoked_by: string | null;
+  revoked_at: string | null;
+  last_stream_version: number;
+}
+
+export interface BanRow {
+  meeting_id: string;
+  user_id: string;
+  banned_by: string;
+  banned_at: string;
+  lifted_by: string | null;
+  lifted_at: string | null;
+  last_stream_version: number;
 }

@@ -1,9 +1,18 @@
 import { problems } from '@meetings/command-service/http';
 import type { ActivityReader } from '../../read/activity-reader.js';
 import type { MeetingsReader } from '../../read/meetings-reader.js';
-import { ChatPage, itemsOf, MediaStream, MeetingDetail, MeetingPage, Recording } from '../../read/models.js';
+import {
+  ChatPage,
+  Invitation,
+  itemsOf,
+  MediaStream,
+  MeetingDetail,
+  MeetingPage,
+  Recording,
+} from '../../read/models.js';
 import type { Viewer } from '../../read/visibility.js';
 import { ChatQuery, MediaStreamQuery, MeetingListQuery, MeetingParams, NoQuery } from '../query-params.js';
+import { forbidden } from '../pipeline.js';
 import { queryRoute } from '../route-spec.js';
 import type { QueryRoute } from '../route-spec.js';
 
@@ -24,7 +33,7 @@ export function meetingRoutes(meetings: MeetingsReader, activity: ActivityReader
         'Keyset pagination ordered by (scheduledStartAt, id): rows inserted between pages never make an existing row be skipped or repeated.',
       tag: 'meetings',
       query: MeetingListQuery,
-      projections: ['meetings'],
+      projections: ['meetings', 'meeting-access'],
       success: { description: 'A page of meetings', schema: MeetingPage },
       errors: [],
       handle: ({ query, viewer }) => meetings.list(viewer, 'visible', query),
@@ -32,10 +41,10 @@ export function meetingRoutes(meetings: MeetingsReader, activity: ActivityReader
     queryRoute({
       operationId: 'listMyMeetings',
       path: '/users/me/meetings',
-      summary: 'Meetings the caller hosts or attended, by scheduled start',
+      summary: 'Meetings the caller hosts, attended or is invited to, by scheduled start',
       tag: 'meetings',
       query: MeetingListQuery,
-      projections: ['meetings'],
+      projections: ['meetings', 'meeting-access'],
       success: { description: 'A page of meetings', schema: MeetingPage },
       errors: [],
       handle: ({ query, viewer }) => meetings.list(viewer, 'involved', query),
@@ -47,7 +56,7 @@ export function meetingRoutes(meetings: MeetingsReader, activity: ActivityReader
       tag: 'meetings',
       params: MeetingParams,
       query: NoQuery,
-      projections: ['meetings'],
+      projections: ['meetings', 'meeting-access'],
       success: {
         description: 'The meeting; `version` (also the ETag) is its stream version, for If-Match on commands',
         schema: MeetingDetail,
@@ -61,13 +70,31 @@ export function meetingRoutes(meetings: MeetingsReader, activity: ActivityReader
       },
     }),
     queryRoute({
+      operationId: 'listInvitations',
+      path: '/meetings/:meetingId/invitations',
+      summary: 'The invitations in force, in order of inviting (hosts and admins only)',
+      tag: 'meetings',
+      params: MeetingParams,
+      query: NoQuery,
+      projections: ['meetings', 'meeting-access'],
+      success: { description: 'The invitations', schema: itemsOf(Invitation, 'InvitationList') },
+      errors: [403, 404],
+      handle: async ({ params, viewer }) => {
+        await mustSee(viewer, params.meetingId);
+        if (!viewer.isAdmin && !(await meetings.isHost(viewer.userId, params.meetingId))) {
+          throw forbidden('only a host of the meeting can list its invitations', 'host-only');
+        }
+        return { items: await meetings.invitations(params.meetingId) };
+      },
+    }),
+    queryRoute({
       operationId: 'listRecordings',
       path: '/meetings/:meetingId/recordings',
       summary: 'The recordings of a meeting, in order of starting',
       tag: 'meetings',
       params: MeetingParams,
       query: NoQuery,
-      projections: ['meetings'],
+      projections: ['meetings', 'meeting-access'],
       success: { description: 'The recordings', schema: itemsOf(Recording, 'RecordingList') },
       errors: [404],
       handle: async ({ params, viewer }) => {
@@ -82,7 +109,7 @@ export function meetingRoutes(meetings: MeetingsReader, activity: ActivityReader
       tag: 'meetings',
       params: MeetingParams,
       query: MediaStreamQuery,
-      projections: ['meetings', 'media-streams'],
+      projections: ['meetings', 'meeting-access', 'media-streams'],
       success: { description: 'The media streams', schema: itemsOf(MediaStream, 'MediaStreamList') },
       errors: [404],
       handle: async ({ params, query, viewer }) => {
@@ -95,11 +122,11 @@ export function meetingRoutes(meetings: MeetingsReader, activity: ActivityReader
       path: '/meetings/:meetingId/chat-messages',
       summary: 'The chat of a meeting, in order of sending',
       description:
-        'A private message is listed only for its sender and recipient (and admins). Keyset pagination ordered by (sentAt, id).',
+        'A private message is listed only for its sender and recipient (and admins); a user banned from the meeting reads nothing sent after the ban. Keyset pagination ordered by (sentAt, id).',
       tag: 'meetings',
       params: MeetingParams,
       query: ChatQuery,
-      projections: ['meetings', 'chat'],
+      projections: ['meetings', 'chat', 'meeting-access'],
       success: { description: 'A page of chat messages', schema: ChatPage },
       errors: [404],
       handle: async ({ params, query, viewer }) => {

@@ -12,7 +12,7 @@ export function reportRoutes(reports: ReportsReader): QueryRoute[] {
       summary: 'Running meetings with live counts (an admin: all; others: the meetings they may see)',
       tag: 'reports',
       query: NoQuery,
-      projections: ['meetings', 'media-streams'],
+      projections: ['meetings', 'meeting-access', 'media-streams'],
       success: {
         description: 'One row per running meeting',
         schema: itemsOf(ActiveMeetingStats, 'ActiveMeetingStatsList'),

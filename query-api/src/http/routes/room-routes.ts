@@ -2,6 +2,7 @@ import { problems } from '@meetings/command-service/http';
 import type { MeetingsReader } from '../../read/meetings-reader.js';
 import { Room } from '../../read/models.js';
 import type { RoomCache } from '../../rooms/room-cache.js';
+import { roomFor } from '../../rooms/room-view.js';
 import { MeetingParams, NoQuery } from '../query-params.js';
 import { queryRoute } from '../route-spec.js';
 import type { QueryRoute } from '../route-spec.js';
@@ -14,16 +15,17 @@ export function roomRoutes(meetings: MeetingsReader, rooms: RoomCache): QueryRou
       path: '/rooms/:meetingId',
       summary: 'The live room of a meeting (from the Redis room cache)',
       description:
-        'Visible as the meeting is. `minPosition` waits for the room cache and for the meetings table its visibility comes from.',
+        'Visible as the meeting is; the lobby only to hosts and admins. `minPosition` waits for the room cache and for the meetings table its visibility comes from.',
       tag: 'rooms',
       params: MeetingParams,
       query: NoQuery,
-      projections: ['room-cache', 'meetings'],
+      projections: ['room-cache', 'meetings', 'meeting-access'],
       success: { description: 'The room', schema: Room },
       errors: [404],
       handle: async ({ params, viewer }) => {
-        if (!(await meetings.isVisible(viewer, params.meetingId))) throw meetingNotFound(params.meetingId);
-        const room = await rooms.get(params.meetingId);
+        const hostId = await meetings.visibleHost(viewer, params.meetingId);
+        if (hostId === null) throw meetingNotFound(params.meetingId);
+        const room = roomFor(viewer, hostId, await rooms.get(params.meetingId));
         if (!room) throw problems.notFound(`meeting ${params.meetingId} has no live room`, 'room-not-found');
         return room;
       },
