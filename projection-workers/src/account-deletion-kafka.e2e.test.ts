@@ -7,15 +7,10 @@ import { Kafka, logLevel } from 'kafkajs';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { pino } from 'pino';
-import { KafkaPublisher } from './adapters/kafka/kafka-publisher.js';
-import { kafkaRunnerSources } from './adapters/kafka/kafka-runner-sources.js';
-import { PostgresDeadLetterStore } from './adapters/postgres/postgres-dead-letter-store.js';
-import { createProjections, createRunners } from './projections.js';
-import { postgresRelay } from './relay/postgres-relay.js';
 import { topicLayout } from './relay/topics.js';
-import { ProjectionWorker } from './runner/projection-worker.js';
 import { consumeDomainTopics, publicEventCount } from './testing/domain-topics.js';
-import { kafkaTestConfig, startKafkaMockBroker } from './testing/kafka-mock-broker.js';
+import { startKafkaMockBroker } from './testing/kafka-mock-broker.js';
+import { startKafkaProfile } from './testing/kafka-profile.js';
 import type { KafkaMockBroker } from './testing/kafka-mock-broker.js';
 import { localProfileOf } from './testing/local-profile.js';
 import { MockTopicAdmin } from './testing/mock-topic-admin.js';
@@ -50,48 +45,16 @@ after(async () => {
 });
 
 /** The relay and every projection reading Kafka, in this process, on the service's database and prefix. */
-async function startKafkaProfile(groupPrefix: string) {
-  const publisher = new KafkaPublisher(kafka);
-  const dlqProducer = kafka.producer();
-  await Promise.all([publisher.connect(), dlqProducer.connect()]);
-  const stop = new AbortController();
-  const relay = postgresRelay({
+const startProfile = (groupPrefix: string) =>
+  startKafkaProfile({
+    kafka,
     pool,
     databaseUrl: svc.db.url,
-    publisher,
-    logger,
-    batchSize: 1000,
-    pollIntervalMs: 10,
-    lockRetryMs: 100,
-  }).run(stop.signal);
-  const redis = new Redis(svc.redisUrl, { keyPrefix: svc.redisPrefix });
-  const deps = {
-    pool,
-    redis,
-    redisKeyPrefix: svc.redisPrefix,
-    logger,
-    batchSize: 500,
-    pollIntervalMs: 10,
-    maxAttempts: 3,
-    notifyMaxAgeSeconds: 600,
-  };
-  const sources = kafkaRunnerSources({
-    kafka,
-    producer: dlqProducer,
-    table: new PostgresDeadLetterStore(pool),
-    logger,
+    redisUrl: svc.redisUrl,
+    redisPrefix: svc.redisPrefix,
     groupPrefix,
-    consumer: kafkaTestConfig(),
+    logger,
   });
-  const worker = new ProjectionWorker(createRunners(deps, createProjections(deps), sources), logger);
-  worker.start();
-  return async () => {
-    stop.abort();
-    await Promise.all([relay, worker.stop()]);
-    await Promise.all([publisher.disconnect(), dlqProducer.disconnect()]);
-    redis.disconnect();
-  };
-}
 
 async function api(method: string, path: string, body: unknown, token?: string) {
   const res = await fetch(`${svc.baseUrl}${path}`, {
@@ -178,7 +141,7 @@ test(
   'Kafka path: after a deletion no table, Redis key or Kafka message holds the user’s names; rebuilds keep them erased',
   { timeout: 300_000 },
   async () => {
-    const stopFirst = await startKafkaProfile(`shred-${Date.now()}.`);
+    const stopFirst = await startProfile(`shred-${Date.now()}.`);
     const tag = randomBytes(4).toString('hex');
     const username = `shred_${tag}`;
     const email = `mail_${tag}@example.org`;
@@ -242,7 +205,7 @@ test(
       `TRUNCATE users, meetings, meeting_participants, meeting_recordings, media_streams, operation_logs,
          projection_dead_letters`,
     );
-    const stopRebuild = await startKafkaProfile(`shred-rebuild-${Date.now()}.`);
+    const stopRebuild = await startProfile(`shred-rebuild-${Date.now()}.`);
     try {
       await until('the rebuilt audit trail', async () => {
         const logged = await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM operation_logs');

@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { PostgresEventStore } from '@meetings/db';
 import { streams } from '@meetings/events';
@@ -10,7 +8,7 @@ import { assertProblem, assertValidation, EventLog, newUser, PASSWORD, uniqueNam
 import type { TestUser } from '../testing/e2e.js';
 import { apiClient } from '../testing/http-client.js';
 import type { ApiClient } from '../testing/http-client.js';
-import { startServiceProcess } from '../testing/service-process.js';
+import { setRoleFromCli, startServiceProcess } from '../testing/service-process.js';
 import type { ServiceUnderTest } from '../testing/service-process.js';
 
 /**
@@ -28,19 +26,7 @@ before(async () => {
   api = apiClient(svc.baseUrl);
   log = new EventLog(svc.db.url);
   const first = await newUser(api, 'admin');
-  const cli = spawnSync(
-    process.execPath,
-    [
-      '--conditions=source',
-      '--import',
-      'tsx',
-      fileURLToPath(new URL('../cli/set-role.ts', import.meta.url)),
-      first.username,
-      'admin',
-    ],
-    { env: { ...process.env, DATABASE_URL: svc.db.url }, encoding: 'utf8' },
-  );
-  assert.equal(cli.status, 0, cli.stderr);
+  setRoleFromCli(svc.db.url, first.username, 'admin');
   const login = await api.post('/sessions', { username: first.username, password: PASSWORD });
   admin = { ...first, token: login.body.token };
 });

@@ -1,13 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { assertProblem, EventLog, newUser, PASSWORD, uniqueName, UUID } from '../testing/e2e.js';
 import type { TestUser } from '../testing/e2e.js';
 import { apiClient } from '../testing/http-client.js';
 import type { ApiClient } from '../testing/http-client.js';
-import { startServiceProcess } from '../testing/service-process.js';
+import { setRoleFromCli, startServiceProcess } from '../testing/service-process.js';
 import type { ServiceUnderTest } from '../testing/service-process.js';
 
 const MAX_FAILURES = 3;
@@ -411,20 +409,7 @@ describe('roles', () => {
     const refused = await api.put(`/users/${other.userId}/role`, { role: 'admin' }, { token: first.token });
     assertProblem(refused, 403, 'forbidden', 'admin-only');
 
-    const cli = spawnSync(
-      process.execPath,
-      [
-        '--conditions=source',
-        '--import',
-        'tsx',
-        fileURLToPath(new URL('../cli/set-role.ts', import.meta.url)),
-        first.username,
-        'admin',
-      ],
-      { env: { ...process.env, DATABASE_URL: svc.db.url }, encoding: 'utf8' },
-    );
-    assert.equal(cli.status, 0, cli.stderr);
-    assert.match(cli.stdout, /is now admin/);
+    assert.match(setRoleFromCli(svc.db.url, first.username, 'admin'), /is now admin/);
     const [granted] = (await log.stream(`user-${first.userId}`)).filter((e) => e.type === 'UserRoleChanged');
     assert.deepEqual(granted?.data, { userId: first.userId, role: 'admin', changedBy: null });
 

@@ -183,3 +183,4 @@ export async function deleteKeys(redisUrl: string, prefix: string): Promise<void
 export { assertRawProblem, rawExchange } from './raw-http.js';
 export type { RawAnswer } from './raw-http.js';
 export { assertHttpTimeoutSettings } from './http-timeout-settings.js';
+export { setRoleFromCli } from './set-role-cli.js';

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { setRoleFromCli } from '@meetings/command-service/testing';
 import { ReadModelFixture } from '../testing/read-model-fixture.js';
 import { call, registerUser, startSystem } from '../testing/system.js';
 import type { SystemUnderTest } from '../testing/system.js';
@@ -13,7 +12,6 @@ import type { TestSocket } from '../testing/ws-client.js';
  * query-api's HTTP API at once, and on its WebSockets (closed with 4401) at the next session check.
  */
 
-const SET_ROLE = fileURLToPath(new URL('../../../command-service/src/cli/set-role.ts', import.meta.url));
 /** HTTP checks the session on every request; a WebSocket's is checked every WS_SESSION_CHECK_MS (500 ms by default). */
 const HTTP_BOUND_MS = 1000;
 const WS_BOUND_MS = 1000;
@@ -28,12 +26,7 @@ before(async () => {
   system = await startSystem();
   fx = new ReadModelFixture(system.command.db.url, system.command.redisUrl, system.command.redisPrefix);
   const admin = await registerUser(system, 'admin');
-  const cli = spawnSync(
-    process.execPath,
-    ['--conditions=source', '--import', 'tsx', SET_ROLE, admin.username, 'admin'],
-    { env: { ...process.env, DATABASE_URL: system.command.db.url }, encoding: 'utf8' },
-  );
-  assert.equal(cli.status, 0, cli.stderr);
+  setRoleFromCli(system.command.db.url, admin.username, 'admin');
   const login = await call(system.command.baseUrl, 'POST', '/sessions', undefined, {
     username: admin.username,
     password: PASSWORD,

@@ -1,11 +1,8 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { setRoleFromCli } from '@meetings/command-service/testing';
 import { call, registerUser, startSystem } from '../testing/system.js';
 import type { SystemUnderTest } from '../testing/system.js';
-
-const SET_ROLE = fileURLToPath(new URL('../../../command-service/src/cli/set-role.ts', import.meta.url));
 
 let system: SystemUnderTest;
 
@@ -30,15 +27,7 @@ test('a role change applies to the sessions already held, without logging in aga
   await reportAnswers(first.token, 403);
 
   // Ops make the first admin from the command line: the session the user already holds is an admin's.
-  const cli = spawnSync(
-    process.execPath,
-    ['--conditions=source', '--import', 'tsx', SET_ROLE, first.username, 'admin'],
-    {
-      env: { ...process.env, DATABASE_URL: system.command.db.url },
-      encoding: 'utf8',
-    },
-  );
-  assert.equal(cli.status, 0, cli.stderr);
+  setRoleFromCli(system.command.db.url, first.username, 'admin');
   const granted = await reportAnswers(first.token, 200);
 
   // That session promotes another user, whose held session gains the rights, then loses them.

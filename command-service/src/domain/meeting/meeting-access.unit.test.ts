@@ -1,5 +1,4 @@
 import { describe, test } from 'node:test';
-import type { MeetingAccess } from '@meetings/events';
 import { BusinessRuleViolation, NotPermitted, WrongPasscode } from '../errors.js';
 import {
   ALICE,
@@ -12,20 +11,13 @@ import {
   joined,
   left,
   roleChanged,
-  scheduled,
+  scheduledWithAccess,
   spec,
   START_AT,
   started,
 } from '../testing/meeting-fixtures.js';
 
-const settings = (access: MeetingAccess, lobby = false) => ({
-  muteOnJoin: false,
-  allowChat: true,
-  access,
-  lobby,
-});
-const meeting = (access: MeetingAccess, lobby = false, passcodeVersion: number | null = null) =>
-  scheduled({ settings: settings(access, lobby), passcodeVersion });
+const meeting = scheduledWithAccess;
 
 const join = (userId: string, matchedVersion?: number | null) =>
   command('JoinMeeting', matchedVersion === undefined ? {} : { passcode: { matchedVersion } }, userId);

@@ -1,5 +1,4 @@
 import { describe, test } from 'node:test';
-import type { MeetingAccess } from '@meetings/events';
 import { BusinessRuleViolation, NotPermitted } from '../errors.js';
 import {
   ALICE,
@@ -10,19 +9,12 @@ import {
   ended,
   event,
   joined,
-  scheduled,
+  scheduledWithAccess,
   spec,
   started,
 } from '../testing/meeting-fixtures.js';
 
-const settings = (access: MeetingAccess, lobby = false) => ({
-  muteOnJoin: false,
-  allowChat: true,
-  access,
-  lobby,
-});
-const meeting = (access: MeetingAccess, lobby = false, passcodeVersion: number | null = null) =>
-  scheduled({ settings: settings(access, lobby), passcodeVersion });
+const meeting = scheduledWithAccess;
 
 const join = (userId: string) => command('JoinMeeting', {}, userId);
 const invited = (userId: string) => event('ParticipantInvited', { userId, invitedBy: CREATOR });
@@ -67,7 +59,7 @@ describe('the lobby', () => {
       .given([...lobby, waiting(ALICE)])
       .when(command('AdmitParticipant', { userId: ALICE }))
       .then([admitted(ALICE), joined(ALICE)]);
-    const full = [scheduled({ maxParticipants: 2, settings: settings('open', true) }), started()];
+    const full = [scheduledWithAccess('open', true, null, { maxParticipants: 2 }), started()];
     spec
       .given([...full, joined(CREATOR, 'host'), joined(BOB), waiting(ALICE)])
       .when(command('AdmitParticipant', { userId: ALICE }))
@@ -174,7 +166,7 @@ describe('ChangeMeetingSettings', () => {
 
   test('turning the lobby off admits those waiting, in arrival order, while seats remain', () => {
     const given = [
-      scheduled({ maxParticipants: 3, settings: settings('open', true) }),
+      scheduledWithAccess('open', true, null, { maxParticipants: 3 }),
       started(),
       joined(CREATOR, 'host'),
       waiting(BOB),

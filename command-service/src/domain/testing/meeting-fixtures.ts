@@ -1,4 +1,4 @@
-import type { EventData, ParticipantRole } from '@meetings/events';
+import type { EventData, MeetingAccess, ParticipantRole } from '@meetings/events';
 import type { MeetingCommand, MeetingCommandType } from '../meeting/commands.js';
 import { meetingDecider } from '../meeting/decider.js';
 import type { MeetingEvent, MeetingEventType } from '../meeting/state.js';
@@ -51,6 +51,18 @@ export const scheduled = (overrides: Partial<Omit<EventData<'MeetingScheduled'>,
     maxParticipants: 100,
     settings: { muteOnJoin: false, allowChat: true, access: 'open', lobby: false },
     passcodeVersion: null,
+    ...overrides,
+  });
+/** A meeting scheduled with an access mode, the lobby on or off, and a passcode version. */
+export const scheduledWithAccess = (
+  access: MeetingAccess,
+  lobby = false,
+  passcodeVersion: number | null = null,
+  overrides: Partial<Omit<EventData<'MeetingScheduled'>, 'meetingId' | 'settings'>> = {},
+) =>
+  scheduled({
+    settings: { muteOnJoin: false, allowChat: true, access, lobby },
+    passcodeVersion,
     ...overrides,
   });
 export const started = () => event('MeetingStarted', { startedBy: CREATOR });

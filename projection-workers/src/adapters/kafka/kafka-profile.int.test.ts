@@ -6,21 +6,15 @@ import { createTestDatabase } from '@meetings/db/testing';
 import type { TestDatabase } from '@meetings/db/testing';
 import { deleteKeys } from '@meetings/command-service/testing';
 import { Kafka, logLevel } from 'kafkajs';
-import { Redis } from 'ioredis';
 import pg from 'pg';
 import { pino } from 'pino';
-import { PostgresDeadLetterStore } from '../postgres/postgres-dead-letter-store.js';
-import { createProjections, createRunners } from '../../projections.js';
 import { topicLayout } from '../../relay/topics.js';
-import { ProjectionWorker } from '../../runner/projection-worker.js';
-import { kafkaTestConfig, startKafkaMockBroker } from '../../testing/kafka-mock-broker.js';
+import { startKafkaMockBroker } from '../../testing/kafka-mock-broker.js';
+import { startKafkaProfile } from '../../testing/kafka-profile.js';
 import type { KafkaMockBroker } from '../../testing/kafka-mock-broker.js';
 import { MockTopicAdmin } from '../../testing/mock-topic-admin.js';
 import { convergedReadModels, localProfileOf } from '../../testing/local-profile.js';
 import { runScenario } from '../../testing/scenario.js';
-import { KafkaPublisher } from './kafka-publisher.js';
-import { kafkaRunnerSources } from './kafka-runner-sources.js';
-import { postgresRelay } from '../../relay/postgres-relay.js';
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
 const logger = pino({ level: 'silent' });
@@ -53,48 +47,20 @@ test(
       brokers: broker.brokers,
       logLevel: logLevel.NOTHING,
     });
-    const publisher = new KafkaPublisher(kafka);
-    const dlqProducer = kafka.producer();
-    await Promise.all([publisher.connect(), dlqProducer.connect()]);
-    const stop = new AbortController();
-    const relay = postgresRelay({
+    const stopProfile = await startKafkaProfile({
+      kafka,
       pool,
       databaseUrl: db.url,
-      publisher,
-      logger,
-      batchSize: 1000,
-      pollIntervalMs: 10,
-      lockRetryMs: 100,
-    }).run(stop.signal);
-    const redis = new Redis(redisUrl, { keyPrefix: redisPrefix });
-    const deps = {
-      pool,
-      redis,
-      redisKeyPrefix: redisPrefix,
-      logger,
-      batchSize: 500,
-      pollIntervalMs: 10,
-      maxAttempts: 3,
-      notifyMaxAgeSeconds: 600,
-    };
-    const sources = kafkaRunnerSources({
-      kafka,
-      producer: dlqProducer,
-      table: new PostgresDeadLetterStore(pool),
-      logger,
+      redisUrl,
+      redisPrefix,
       groupPrefix: `profile-test-${Date.now()}.`,
-      consumer: kafkaTestConfig(),
+      logger,
     });
-    const worker = new ProjectionWorker(createRunners(deps, createProjections(deps), sources), logger);
-    worker.start();
 
     // The local profile: the same log projected straight from the event store, elsewhere.
     const expected = await localProfileOf(pool);
     const got = await convergedReadModels(pool, redisPrefix, expected);
-    stop.abort();
-    await Promise.all([relay, worker.stop()]);
-    await Promise.all([publisher.disconnect(), dlqProducer.disconnect()]);
-    redis.disconnect();
+    await stopProfile();
 
     for (const table of Object.keys(expected.tables)) {
       assert.ok(expected.tables[table]!.length > 0, `${table} has rows`);
