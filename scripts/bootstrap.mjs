@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Makes a fresh clone runnable: installs npm packages when the lockfile changed since the last
-// install, and starts the local PostgreSQL and Redis of this machine kind when they are down.
+// install, the Debian packages the tests run servers of (opensmtpd), and starts the local
+// PostgreSQL and Redis of this machine kind when they are down.
 // Dependency-free on purpose: it runs before node_modules exists.
 import { execSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -88,7 +89,44 @@ async function ensureRedis() {
   if (!(await waitFor(host, port, 15))) log('Redis did not come up within 15 s');
 }
 
+/**
+ * The notification worker's tests send mail to a private OpenSMTPD of their own; the package is
+ * installed, never started as a system service. The lock timeout waits out another apt run.
+ */
+function ensureOpensmtpd() {
+  if (existsSync('/usr/sbin/smtpd')) return;
+  log('installing opensmtpd (the notification tests run a private SMTP server)');
+  const install = () =>
+    spawnSync('apt-get', ['install', '-y', '-o', 'DPkg::Lock::Timeout=900', 'opensmtpd'], {
+      stdio: 'inherit',
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    }).status === 0;
+  // A machine whose package lists were never fetched knows no opensmtpd yet.
+  if (install()) return;
+  run('apt-get update -o DPkg::Lock::Timeout=900');
+  if (!install()) log('could not install opensmtpd; the notification tests will fail');
+}
+
+/**
+ * The etcd server the tests start privately (service registry and config mirror). Installed from
+ * Debian when missing; never started here: with no ETCD_ENDPOINTS the services run without etcd.
+ */
+function ensureEtcd() {
+  if (existsSync('/usr/bin/etcd')) return;
+  log('installing etcd-server (the etcd tests run a private etcd)');
+  const install = () =>
+    spawnSync('apt-get', ['install', '-y', '-o', 'DPkg::Lock::Timeout=900', 'etcd-server'], {
+      stdio: 'inherit',
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    }).status === 0;
+  if (install()) return;
+  run('apt-get update -o DPkg::Lock::Timeout=900');
+  if (!install()) log('could not install etcd-server; the etcd tests will fail');
+}
+
 ensureNodeVersion();
 ensurePackages();
+ensureOpensmtpd();
 await ensurePostgres();
 await ensureRedis();
+ensureEtcd();

@@ -7,7 +7,14 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const workspaces = ['events', 'db', 'command-service', 'projection-workers', 'query-api'];
+const workspaces = [
+  'events',
+  'db',
+  'command-service',
+  'projection-workers',
+  'query-api',
+  'notification-worker',
+];
 const filter = process.argv.slice(2);
 
 function findTests(dir) {

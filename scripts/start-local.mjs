@@ -31,6 +31,8 @@ const entries = {
   ...(process.env.KAFKA_BROKERS ? { 'kafka-relay': 'projection-workers/dist/relay/main.js' } : {}),
   'projection-workers': 'projection-workers/dist/main.js',
   'query-api': 'query-api/dist/main.js',
+  // Without SMTP_HOST it logs each email job instead of sending it.
+  'notification-worker': 'notification-worker/dist/main.js',
 };
 const services = Object.keys(entries).filter((name) => existsSync(join(root, entries[name])));
 

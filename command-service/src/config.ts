@@ -1,4 +1,5 @@
 import { ConfigError, parseConfig } from '@meetings/events';
+import { ETCD_SETTINGS } from '@meetings/db';
 import { z } from 'zod';
 import {
   HEADERS_WITHIN_REQUEST,
@@ -19,6 +20,7 @@ export const ConfigSchema = z
     REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
     REDIS_KEY_PREFIX: z.string().default(''),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    ...ETCD_SETTINGS,
     SESSION_TTL_SECONDS: PositiveInt.default(3600),
     BODY_LIMIT_BYTES: PositiveInt.default(64 * 1024),
     IDEMPOTENCY_TTL_SECONDS: PositiveInt.default(24 * 3600),
@@ -31,6 +33,9 @@ export const ConfigSchema = z
     COMMAND_MAX_ATTEMPTS: PositiveInt.default(20),
     // Stream state kept between commands, counted in events (0 reads every stream whole, every time).
     COMMAND_CACHE_EVENTS: z.coerce.number().int().min(0).default(200_000),
+    // Commands per user and window (0: no limit); far above what a person clicks, it stops scripts.
+    RATE_LIMIT_COMMANDS: z.coerce.number().int().min(0).default(600),
+    RATE_LIMIT_WINDOW_SECONDS: PositiveInt.default(60),
     ...HTTP_TIMEOUT_SETTINGS,
   })
   .refine(headersWithinRequest, HEADERS_WITHIN_REQUEST);

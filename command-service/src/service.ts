@@ -3,6 +3,7 @@ import {
   ASYNC_COMMIT,
   createPool,
   loadBlindIndex,
+  registerService,
   logConnectionErrors,
   PostgresEventStore,
   PostgresPersonalDataVault,
@@ -12,6 +13,7 @@ import {
 import { Redis } from 'ioredis';
 import { Argon2PasswordHasher } from './adapters/argon2/argon2-password-hasher.js';
 import { PostgresIdempotencyStore } from './adapters/postgres/postgres-idempotency-store.js';
+import { RedisCommandRateLimiter } from './adapters/redis/redis-command-rate-limiter.js';
 import { RedisPasscodeThrottle } from './adapters/redis/redis-passcode-throttle.js';
 import { RedisLoginThrottle, RedisSessionStore } from './adapters/redis/redis-session-store.js';
 import { AccountDirectory } from './application/account-directory.js';
@@ -24,6 +26,7 @@ import type { Config } from './config.js';
 import { createApp } from './http/app.js';
 import { createHttpServer } from './http/server.js';
 import { accountRoutes } from './http/routes/account-routes.js';
+import { configRoutes } from './http/routes/config-routes.js';
 import { meetingAccessRoutes } from './http/routes/meeting-access-routes.js';
 import { meetingRoutes } from './http/routes/meeting-routes.js';
 import type { Logger } from './logger.js';
@@ -88,9 +91,19 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       ...accountRoutes(accounts, lifecycle, commands),
       ...meetingRoutes(commands, passcodes),
       ...meetingAccessRoutes(commands, passcodes),
+      ...configRoutes(commands),
     ],
     sessions,
     idempotency,
+    ...(config.RATE_LIMIT_COMMANDS > 0
+      ? {
+          rateLimiter: new RedisCommandRateLimiter(
+            redis,
+            config.RATE_LIMIT_COMMANDS,
+            config.RATE_LIMIT_WINDOW_SECONDS,
+          ),
+        }
+      : {}),
     logger,
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
     // Answers within READY_TIMEOUT_MS even while a server is silent; ready again once both answer.
@@ -115,11 +128,25 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;
   logger.info({ host: config.HOST, port }, 'command-service listening');
+  const registration =
+    config.ETCD_ENDPOINTS.length > 0
+      ? await registerService(
+          {
+            endpoints: config.ETCD_ENDPOINTS,
+            service: 'command-service',
+            host: config.HOST,
+            port,
+            leaseTtlSeconds: config.ETCD_LEASE_TTL_SECONDS,
+          },
+          logger,
+        )
+      : null;
 
   return {
     port,
     close: async () => {
       clearInterval(purge);
+      await registration?.stop();
       // Stop accepting, let in-flight commands finish, then release connections.
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await Promise.allSettled([pool.end(), idempotencyPool.end(), redis.quit()]);

@@ -6,3 +6,13 @@ export type { PoolLogger } from './pool.js';
 export { isOutage, logConnectionErrors, REDIS_OUTAGE_OPTIONS, withTimeout } from './outage.js';
 export type { FailureLogger } from './outage.js';
 export { loadBlindIndex, PostgresPersonalDataVault } from './personal-data/postgres-personal-data-vault.js';
+export {
+  ETCD_ROOT,
+  ETCD_SETTINGS,
+  registerService,
+  serviceKey,
+  ServiceDirectory,
+} from './etcd/service-registry.js';
+export type { Registration, RegistrationOptions } from './etcd/service-registry.js';
+export { DEFAULT_LOCK_TTL_MS, lockKey, RedisLock } from './redis-lock.js';
+export type { RedisLockOptions } from './redis-lock.js';

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { mediaEventSchemas } from './media/events.js';
 import { meetingEventSchemas, meetingPasscodeEventSchemas } from './meetings/events.js';
+import { signalingSessionEventSchemas, systemConfigEventSchemas } from './platform/events.js';
 import { userEventSchemas } from './users/events.js';
 
 /** Every event type of the system with the schema of its current version. */
@@ -9,6 +10,8 @@ export const eventSchemas = {
   ...meetingEventSchemas,
   ...meetingPasscodeEventSchemas,
   ...mediaEventSchemas,
+  ...systemConfigEventSchemas,
+  ...signalingSessionEventSchemas,
 } as const;
 
 export type EventType = keyof typeof eventSchemas;

@@ -3,8 +3,11 @@
  * command service creates and revokes them, query-api checks them, a projection applies role
  * changes, disables and deletions to them). Keys are given without the deployment's REDIS_KEY_PREFIX.
  *
- *   session:<id>           hash: the session (id = SHA-256 of the bearer token); `role` and
- *                          `role_version` (the user stream version the role is from)
+ *   session:<id>           hash: the session (id = SHA-256 of the bearer token): the seed's
+ *                          `user_id`, `username`, `email`, `login_time`, `last_activity` (epoch
+ *                          seconds), and `session_id`, `ip`, `user_agent`, `role` and
+ *                          `role_version` (the user stream version the role is from), which the
+ *                          scripts here and in the session-roles projection compare
  *   user-sessions:<userId> set: the ids of the user's sessions, pruned of ended ones as it is read
  *   user-revoked:<userId>  string: the user stream version of the last disable or deletion; a
  *                          session read from an older version is never created (a log-in racing

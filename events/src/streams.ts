@@ -8,6 +8,10 @@ export const streams = {
   media: (meetingId: string) => `media-${meetingId}`,
   /** The hashes of a meeting's passcodes (PasscodeSet); the meeting stream names only their versions. */
   passcode: (meetingId: string) => `passcode-${meetingId}`,
+  /** One per configuration key (keys are lowercase, see ConfigKey). */
+  config: (key: string) => `config-${key}`,
+  /** One per query-api process: the WebSocket sessions it holds. */
+  signaling: (nodeId: string) => `signaling-${nodeId}`,
 } as const;
 
 export type StreamCategory = keyof typeof streams;

@@ -78,9 +78,8 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
 }
 
 const userRow = async (userId: string) =>
-  (await pool.query('SELECT username, email, display_name, deleted_at FROM users WHERE id = $1', [userId]))
-    .rows[0] as
-    { username: string; email: string; display_name: string; deleted_at: Date | null } | undefined;
+  (await pool.query('SELECT username, email, full_name, deleted_at FROM users WHERE id = $1', [userId]))
+    .rows[0] as { username: string; email: string; full_name: string; deleted_at: Date | null } | undefined;
 
 /** Which of `secrets` occur in `text`, case-insensitively. */
 const leaked = (text: string, secrets: readonly string[]) =>
@@ -167,7 +166,7 @@ test(
 
     // Through Kafka, the projection decrypted the names with the key table.
     await until('the renamed user row', async () =>
-      (await userRow(userId))?.display_name === renamed ? true : undefined,
+      (await userRow(userId))?.full_name === renamed ? true : undefined,
     );
     assert.equal((await userRow(userId))!.username, username);
 
@@ -181,7 +180,7 @@ test(
     assert.deepEqual(await userRow(userId), {
       username: `erased-${userId}`,
       email: `erased-${userId}`,
-      display_name: `erased-${userId}`,
+      full_name: `erased-${userId}`,
       deleted_at: (await userRow(userId))!.deleted_at,
     });
 

@@ -1,4 +1,5 @@
 import { ConfigError, parseConfig } from '@meetings/events';
+import { ETCD_SETTINGS } from '@meetings/db';
 import { z } from 'zod';
 import { KafkaBrokers } from './adapters/kafka/brokers-setting.js';
 
@@ -11,6 +12,7 @@ export const ConfigSchema = z.object({
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
   REDIS_KEY_PREFIX: z.string().default(''),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ...ETCD_SETTINGS,
   PROJECTION_BATCH_SIZE: PositiveInt.default(2000),
   PROJECTION_POLL_INTERVAL_MS: PositiveInt.default(20),
   PROJECTION_MAX_ATTEMPTS: PositiveInt.default(3),

@@ -153,10 +153,10 @@ test('the extreme values every command accepts project into every read model wit
   );
   assert.equal(meeting.rows[0].title, astral(200));
   assert.equal(meeting.rows[0].description, astral(5000));
-  const recording = await pool.query('SELECT size_bytes FROM meeting_recordings WHERE id = $1', [
+  const recording = await pool.query('SELECT file_size FROM meeting_recordings WHERE id = $1', [
     recorded.recordingId,
   ]);
-  assert.equal(recording.rows[0].size_bytes, String(Number.MAX_SAFE_INTEGER));
+  assert.equal(recording.rows[0].file_size, String(Number.MAX_SAFE_INTEGER));
   const users = await pool.query('SELECT email FROM users WHERE id = $1', [host.userId]);
   assert.equal(users.rows[0].email, longEmail);
 });

@@ -10,4 +10,4 @@ export {
   roomChannel,
   NOTIFICATION_QUEUE_KEY,
 } from './projectors/redis/room-cache-projector.js';
-export type { RoomChange, MeetingStartedJob } from './projectors/redis/room-cache-projector.js';
+export type { RoomChange } from './projectors/redis/room-cache-projector.js';

@@ -1,5 +1,7 @@
 import { loadConfigOrExit } from '@meetings/events';
-import { createPool, logConnectionErrors, REDIS_OUTAGE_OPTIONS } from '@meetings/db';
+import { createPool, logConnectionErrors, REDIS_OUTAGE_OPTIONS, registerService } from '@meetings/db';
+import { hostname } from 'node:os';
+import { Etcd3 } from 'etcd3';
 import { Kafka, logLevel } from 'kafkajs';
 import type { Producer } from 'kafkajs';
 import { Redis } from 'ioredis';
@@ -20,6 +22,7 @@ const logger = pino({ level: config.LOG_LEVEL, base: { service: 'projection-work
 const pool = createPool({ connectionString: config.DATABASE_URL, max: config.DB_POOL_SIZE }, logger);
 const redis = new Redis(config.REDIS_URL, { ...REDIS_OUTAGE_OPTIONS, keyPrefix: config.REDIS_KEY_PREFIX });
 redis.on('error', logConnectionErrors(logger, 'Redis'));
+const etcd = config.ETCD_ENDPOINTS.length > 0 ? new Etcd3({ hosts: config.ETCD_ENDPOINTS }) : undefined;
 
 const deps = {
   pool,
@@ -30,6 +33,7 @@ const deps = {
   pollIntervalMs: config.PROJECTION_POLL_INTERVAL_MS,
   maxAttempts: config.PROJECTION_MAX_ATTEMPTS,
   notifyMaxAgeSeconds: config.NOTIFY_MAX_AGE_SECONDS,
+  etcd,
 };
 const wanted =
   config.PROJECTIONS === 'all' ? null : new Set(config.PROJECTIONS.split(',').map((s) => s.trim()));
@@ -62,6 +66,21 @@ if (config.KAFKA_BROKERS) {
 }
 const worker = new ProjectionWorker(createRunners(deps, projections, sources), logger);
 worker.start();
+// No HTTP port: the registration says where the worker runs and what it projects.
+const registration =
+  config.ETCD_ENDPOINTS.length > 0
+    ? await registerService(
+        {
+          endpoints: config.ETCD_ENDPOINTS,
+          service: 'projection-workers',
+          host: hostname(),
+          port: 0,
+          leaseTtlSeconds: config.ETCD_LEASE_TTL_SECONDS,
+          metadata: { projections: projections.map((p) => p.projector.name) },
+        },
+        logger,
+      )
+    : null;
 logger.info(
   {
     projections: projections.map((p) => p.projector.name),
@@ -75,6 +94,8 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     logger.info({ signal }, 'shutting down: finishing batches');
     worker
       .stop()
+      .then(() => registration?.stop())
+      .then(() => etcd?.close())
       .then(() => Promise.allSettled([pool.end(), redis.quit(), dlqProducer?.disconnect()]))
       .then(
         () => process.exit(0),

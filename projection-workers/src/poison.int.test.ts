@@ -160,10 +160,10 @@ test('poison events land in dead letters, later events still apply, and a fixed 
   assert.equal(again.status, 'failed');
   await pool.query('ALTER TABLE meeting_recordings DROP CONSTRAINT no_poison');
   assert.deepEqual(await retryDeadLetter(refusedLetter.id, retryDeps), { status: 'resolved' });
-  const stored = await pool.query(`SELECT status, storage_key FROM meeting_recordings WHERE id = $1`, [
+  const stored = await pool.query(`SELECT status, file_path FROM meeting_recordings WHERE id = $1`, [
     recordingId,
   ]);
-  assert.deepEqual(stored.rows[0], { status: 'completed', storage_key: 'rec/1.webm' });
+  assert.deepEqual(stored.rows[0], { status: 'completed', file_path: 'rec/1.webm' });
   assert.equal((await deadLetters.get(refusedLetter.id))!.status, 'resolved');
   assert.equal((await deadLetters.list({ status: 'pending' })).length, 3);
 });

@@ -1,8 +1,10 @@
 import { PostgresEventStore } from '@meetings/db';
 import { createUpcasterRegistry } from '@meetings/events';
 import type { Redis } from 'ioredis';
+import type { Etcd3 } from 'etcd3';
 import type pg from 'pg';
 import type { Logger } from 'pino';
+import { EtcdTarget } from './adapters/etcd/etcd-target.js';
 import { EventStoreSource } from './adapters/postgres/event-store-source.js';
 import { PostgresDeadLetterStore } from './adapters/postgres/postgres-dead-letter-store.js';
 import { PostgresTarget } from './adapters/postgres/postgres-target.js';
@@ -11,6 +13,7 @@ import type { ProjectionTarget } from './ports/checkpoint-store.js';
 import type { DeadLetterStore } from './ports/dead-letter-store.js';
 import type { EventSource } from './ports/event-source.js';
 import { postgresProjectors } from './projectors/postgres/index.js';
+import { CONFIG_PREFIX, ConfigMirrorProjector } from './projectors/etcd/config-mirror-projector.js';
 import type { Projector } from './projectors/projector.js';
 import { RoomCacheProjector } from './projectors/redis/room-cache-projector.js';
 import { SessionRolesProjector } from './projectors/redis/session-roles-projector.js';
@@ -25,12 +28,19 @@ export interface ProjectionDeps {
   pollIntervalMs: number;
   maxAttempts: number;
   notifyMaxAgeSeconds: number;
+  /** Given (ETCD_ENDPOINTS set): the configuration is mirrored into etcd too. */
+  etcd?: Etcd3;
 }
 
 /** A projector with the target it writes to. */
 export interface Projection<Tx = unknown> {
   projector: Projector<Tx>;
   target: ProjectionTarget<Tx>;
+  /**
+   * Reads the event store's log even where the others read Kafka: its target keeps the log
+   * checkpoint with the effects, which a source keeping its own offsets would never give it.
+   */
+  readsLog?: boolean;
 }
 
 /** The names of every projection of the local profile (their checkpoints and dead letters use them). */
@@ -42,7 +52,10 @@ export function projectionNames(): string[] {
   ];
 }
 
-/** Every projection of the local profile: the PostgreSQL read tables and the Redis room cache. */
+/**
+ * Every projection of the local profile: the PostgreSQL read tables, the Redis room cache and,
+ * with etcd, the configuration mirror.
+ */
 export function createProjections(deps: ProjectionDeps): Projection[] {
   const postgres = new PostgresTarget(deps.pool);
   const redis = new RedisTarget(deps.redis);
@@ -54,6 +67,15 @@ export function createProjections(deps: ProjectionDeps): Projection[] {
     ...postgresProjectors.map((projector) => ({ projector, target: postgres })),
     { projector: room, target: redis },
     { projector: new SessionRolesProjector(deps.redisKeyPrefix), target: redis },
+    ...(deps.etcd
+      ? [
+          {
+            projector: new ConfigMirrorProjector(),
+            target: new EtcdTarget(deps.etcd, CONFIG_PREFIX),
+            readsLog: true,
+          },
+        ]
+      : []),
   ];
 }
 
@@ -72,12 +94,12 @@ export function createRunners(
   const table = new PostgresDeadLetterStore(deps.pool);
   const upcasters = createUpcasterRegistry();
   return projections.map(
-    ({ projector, target }) =>
+    ({ projector, target, readsLog }) =>
       new ProjectionRunner({
         projector,
         target,
-        source: sources?.sourceFor(projector.name) ?? log,
-        deadLetters: sources?.deadLettersFor(projector.name) ?? table,
+        source: (!readsLog && sources?.sourceFor(projector.name)) || log,
+        deadLetters: (!readsLog && sources?.deadLettersFor(projector.name)) || table,
         upcasters,
         logger: deps.logger,
         batchSize: deps.batchSize,

@@ -52,12 +52,12 @@ after(async () => {
 /** The projected columns of each table (no created_at/updated_at, no bigserial ids), and its key. */
 const TABLES: Record<keyof ExpectedTables, { columns: string; key: readonly string[] }> = {
   users: {
-    columns: `id, username, email, display_name, avatar_url, role, status, last_login_at, deleted_at,
+    columns: `id, username, email, full_name, avatar_url, role, status, last_login_at, deleted_at,
       last_stream_version::int`,
     key: ['id'],
   },
   meetings: {
-    columns: `id, host_id, title, description, status, scheduled_start_at, scheduled_end_at,
+    columns: `id, creator_id, title, description, status, start_time, end_time,
       actual_start_at, actual_end_at, max_participants, is_recording, settings, access, lobby, cancel_reason,
       deleted_at, last_stream_version::int`,
     key: ['id'],
@@ -71,24 +71,24 @@ const TABLES: Record<keyof ExpectedTables, { columns: string; key: readonly stri
     key: ['meeting_id', 'user_id'],
   },
   meeting_participants: {
-    columns: `meeting_id, user_id, role, joined_at, left_at, leave_reason, removed_by, remove_reason,
+    columns: `meeting_id, user_id, role, join_time, leave_time, leave_reason, removed_by, remove_reason,
       is_muted, is_video_on, last_stream_version::int`,
     key: ['meeting_id', 'user_id'],
   },
   meeting_rooms: {
-    columns: `id, meeting_id, sfu_node_id, room_status, current_participants, opened_at, closed_at,
+    columns: `room_id, meeting_id, sfu_node_id, status, current_participants, opened_at, closed_at,
       last_stream_version::int`,
     key: ['meeting_id'],
   },
   meeting_recordings: {
     columns: `id, meeting_id, started_by, stopped_by, status, started_at, stopped_at, completed_at,
-      storage_key, size_bytes::float8, duration_seconds::float8, format, failure_reason, deleted_at,
+      file_path, file_size::float8, duration, format, failure_reason, deleted_at,
       last_stream_version::int`,
     key: ['id'],
   },
   media_streams: {
-    columns: `id, meeting_id, user_id, kind, sfu_node_id, producer_id, codec, status, close_reason,
-      published_at, closed_at, bitrate_kbps, packet_loss_percent, jitter_ms, rtt_ms, last_sampled_at,
+    columns: `id, meeting_id, user_id, room_id, stream_type, sfu_node_id, producer_id, codec, resolution,
+      status, close_reason, published_at, closed_at, bitrate, packet_loss_percent, jitter_ms, rtt_ms, last_sampled_at,
       last_stream_version::int`,
     key: ['id'],
   },
@@ -98,8 +98,8 @@ const TABLES: Record<keyof ExpectedTables, { columns: string; key: readonly stri
     key: ['id'],
   },
   operation_logs: {
-    columns: `event_id, actor_user_id, action, resource_type, resource_id, details, correlation_id,
-      occurred_at`,
+    columns: `event_id, user_id, action, resource_type, resource_id, details, correlation_id,
+      created_at`,
     key: ['event_id'],
   },
 };
@@ -214,7 +214,7 @@ test(
       const want = expectedActiveMeetings(expected);
       assert.ok(want.length > 0, 'some meetings are still running');
       const got = await select(
-        `SELECT meeting_id, title, host_id, actual_start_at, current_participants, muted_participants,
+        `SELECT meeting_id, title, creator_id, start_time, actual_start_at, current_participants, muted_participants,
            video_on_participants, is_recording, active_media_streams FROM active_meetings_stats`,
       );
       assert.deepEqual(sortBy(got, ['meeting_id']), sortBy(want, ['meeting_id']));
@@ -223,11 +223,14 @@ test(
     await t.test('Redis room cache', async () => {
       const want = foldRoomCache(events, { now: projectedAt, notifyMaxAgeSeconds: NOTIFY_MAX_AGE_SECONDS });
       const jobs = (want['queue:notifications'] ?? []) as unknown[];
-      assert.equal(jobs.length, count('MeetingStarted'), 'every start is recent enough to be announced');
+      assert.ok(jobs.length > 0, 'recent invitations and starts are announced');
       const statuses = Object.entries(want)
         .filter(([key]) => key.startsWith('room:'))
         .map(([, room]) => (room as { status: string }).status);
-      assert.ok(statuses.includes('waiting') && statuses.includes('live'), 'waiting and live rooms remain');
+      assert.ok(
+        statuses.includes('waiting') && statuses.includes('active'),
+        'waiting and active rooms remain',
+      );
       assert.deepEqual(parseRoomCacheDump(await dumpRedis(redisUrl, prefix)), want);
     });
 

@@ -4,6 +4,7 @@ import {
   HTTP_TIMEOUT_SETTINGS,
 } from '@meetings/command-service/http';
 import { ConfigError, parseConfig } from '@meetings/events';
+import { ETCD_SETTINGS } from '@meetings/db';
 import { z } from 'zod';
 
 const Port = z.coerce.number().int().min(0).max(65535);
@@ -19,12 +20,20 @@ export const ConfigSchema = z
     REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
     REDIS_KEY_PREFIX: z.string().default(''),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    ...ETCD_SETTINGS,
     /** The sliding lifetime a request refreshes a session to: keep it equal to the command service's. */
     SESSION_TTL_SECONDS: PositiveInt.default(3600),
     /** How long a request with `minPosition` waits for the projections before answering 503. */
     READ_YOUR_WRITES_TIMEOUT_MS: PositiveInt.max(60_000).default(2000),
     /** How often open WebSockets check that their sessions still exist (closed with 4401 if not). */
     WS_SESSION_CHECK_MS: PositiveInt.min(100).max(60_000).default(500),
+    /**
+     * Without etcd, how long this node counts as alive after its last heartbeat (a Redis key it
+     * renews every third of it); with etcd its registration's lease does that (ETCD_LEASE_TTL_SECONDS).
+     */
+    NODE_HEARTBEAT_TTL_SECONDS: z.coerce.number().int().min(2).max(3600).default(10),
+    /** How often one node closes the signaling sessions of nodes whose heartbeat lapsed. */
+    SIGNALING_SWEEP_INTERVAL_MS: PositiveInt.min(100).max(600_000).default(5000),
     ...HTTP_TIMEOUT_SETTINGS,
   })
   .refine(headersWithinRequest, HEADERS_WITHIN_REQUEST);

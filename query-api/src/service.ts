@@ -1,21 +1,35 @@
+import { randomUUID } from 'node:crypto';
 import { createHttpServer } from '@meetings/command-service/http';
 import { RedisSessionStore } from '@meetings/command-service/sessions';
-import { createPool, logConnectionErrors, REDIS_OUTAGE_OPTIONS, withTimeout } from '@meetings/db';
+import {
+  createPool,
+  logConnectionErrors,
+  PostgresEventStore,
+  REDIS_OUTAGE_OPTIONS,
+  withTimeout,
+} from '@meetings/db';
 import { Redis } from 'ioredis';
+import { EtcdNodeLiveness } from './adapters/etcd/etcd-node-liveness.js';
+import { RedisNodeLiveness } from './adapters/redis/redis-node-liveness.js';
 import { httpTimeouts } from './config.js';
 import type { Config } from './config.js';
 import { createApp } from './http/app.js';
+import { configRoutes } from './http/routes/config-routes.js';
 import { meetingRoutes } from './http/routes/meeting-routes.js';
 import { reportRoutes } from './http/routes/report-routes.js';
 import { roomRoutes } from './http/routes/room-routes.js';
 import type { Logger } from './logger.js';
 import { ActivityReader } from './read/activity-reader.js';
+import { ConfigsReader } from './read/configs-reader.js';
 import { MeetingsReader } from './read/meetings-reader.js';
 import { ProjectionCheckpoints } from './read/projections.js';
 import { ReadYourWrites } from './read/read-your-writes.js';
 import { ReportsReader } from './read/reports-reader.js';
 import { RoomCache } from './rooms/room-cache.js';
 import { RoomHub } from './rooms/room-hub.js';
+import type { NodeLiveness } from './ports/node-liveness.js';
+import { SignalingRecorder } from './signaling/signaling-recorder.js';
+import { SignalingSweeper } from './signaling/signaling-sweeper.js';
 import { RoomSocketServer } from './ws/room-socket-server.js';
 
 /** Longest a readiness check waits for PostgreSQL and Redis before answering 503. */
@@ -61,6 +75,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       ...meetingRoutes(meetings, new ActivityReader(pool)),
       ...reportRoutes(new ReportsReader(pool)),
       ...roomRoutes(meetings, rooms),
+      ...configRoutes(new ConfigsReader(pool)),
     ],
     sessions,
     readYourWrites,
@@ -72,10 +87,35 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     },
   });
 
+  // One node id per process: its registry instance, its heartbeat and its signaling stream.
+  const nodeId = randomUUID();
+  const liveness: NodeLiveness =
+    config.ETCD_ENDPOINTS.length > 0
+      ? new EtcdNodeLiveness(
+          {
+            endpoints: config.ETCD_ENDPOINTS,
+            service: 'query-api',
+            nodeId,
+            leaseTtlSeconds: config.ETCD_LEASE_TTL_SECONDS,
+          },
+          logger,
+        )
+      : new RedisNodeLiveness(redis, 'query-api', nodeId, config.NODE_HEARTBEAT_TTL_SECONDS, logger);
+  const store = new PostgresEventStore(pool);
+  const signaling = new SignalingRecorder(store, nodeId, logger);
+  const sweeper = new SignalingSweeper({
+    pool,
+    store,
+    liveness,
+    redis,
+    logger,
+    intervalMs: config.SIGNALING_SWEEP_INTERVAL_MS,
+  });
+
   const server = createHttpServer(app, httpTimeouts(config), logger);
   server.listen(config.PORT, config.HOST);
   const sockets = new RoomSocketServer(
-    { sessions, meetings, rooms, hub, logger, maxSubscriptions: 100 },
+    { sessions, meetings, rooms, hub, logger, maxSubscriptions: 100, signaling },
     // 'ready' of the sessions' Redis client: after a reconnection every session is checked at once.
     { sessionCheckMs: config.WS_SESSION_CHECK_MS, sessionStoreEvents: redis },
   );
@@ -86,16 +126,25 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;
-  logger.info({ host: config.HOST, port }, 'query-api listening');
+  // Alive (and, with etcd, registered) before the ready line: sessions opened from then on
+  // belong to a node the other nodes' sweepers see alive.
+  await liveness.start({ host: config.HOST, port });
+  sweeper.start();
+  logger.info({ host: config.HOST, port, nodeId }, 'query-api listening');
 
   return {
     port,
     close: async () => {
-      // Stop accepting, say goodbye to WebSocket clients, let in-flight queries finish, release.
+      // Stop accepting, say goodbye to WebSocket clients (recording their sessions' ends), let
+      // in-flight queries finish; only then end the heartbeat, so that no sweeper closes our
+      // sessions as a dead node's meanwhile; release.
       const httpClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+      await sweeper.stop();
       await sockets.close();
       server.closeIdleConnections();
       await httpClosed;
+      await signaling.stop();
+      await liveness.stop().catch((error: unknown) => logger.warn({ err: error }, 'heartbeat stop failed'));
       await Promise.allSettled([pool.end(), pollerPool.end(), redis.quit(), subscriber.quit()]);
     },
   };

@@ -156,6 +156,7 @@ export class AccountService {
       const { token, expiresInSeconds } = await this.sessions.create({
         userId,
         username: current.state.username,
+        email: current.state.email,
         role: current.state.role,
         roleVersion: current.version,
         ...client,

@@ -33,3 +33,12 @@ export type * from './media/commands.js';
 export type { MediaEvent, MediaState, MediaStreamStatus } from './media/state.js';
 export { initialMediaState } from './media/state.js';
 export { mediaDecider } from './media/decider.js';
+
+export type {
+  DeleteSystemConfig,
+  SetSystemConfig,
+  SystemConfigCommand,
+  SystemConfigEvent,
+  SystemConfigState,
+} from './config/decider.js';
+export { systemConfigDecider } from './config/decider.js';

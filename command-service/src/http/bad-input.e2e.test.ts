@@ -5,6 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import {
   assertProblem,
   assertValidation,
+  badPathValues,
   EventLog,
   meetingBody,
   newUsers,
@@ -62,7 +63,12 @@ before(async () => {
   );
   const recording = await api.post(`/meetings/${meetingId}/recordings`, undefined, { token: host.token });
   assert.equal(recording.status, 201);
-  ids = { meetingId, userId: participant.userId, recordingId: recording.body.recordingId };
+  ids = {
+    meetingId,
+    userId: participant.userId,
+    recordingId: recording.body.recordingId,
+    key: 'bad-input.example',
+  };
   eventsBefore = await log.count();
 });
 
@@ -180,8 +186,8 @@ describe('invalid path ids', () => {
   for (const route of withParams) {
     const names = [...route.template.matchAll(/:(\w+)/g)].map((m) => m[1]!);
     for (const name of names) {
-      test(`${route.operationId}: :${name} not a UUID → 400 naming params.${name}`, async () => {
-        for (const bad of ['not-a-uuid', '42', `${randomUUID()}x`]) {
+      test(`${route.operationId}: :${name} malformed → 400 naming params.${name}`, async () => {
+        for (const bad of badPathValues(name)) {
           const res = await send(route, { ids: { [name]: bad } });
           assertValidation(res, `params.${name}`);
           const errors = res.body.errors as { path: string }[];

@@ -11,6 +11,7 @@ import {
   RegisterUserBody,
   RemoveParticipantBody,
   ScheduleMeetingBody,
+  SetSystemConfigBody,
   SendChatMessageBody,
   SetUserStatusBody,
   UpdateMeetingBody,
@@ -49,6 +50,7 @@ const bodySchemas: Record<string, z.ZodObject | undefined> = {
   setUserStatus: SetUserStatusBody,
   deleteMyAccount: DeleteAccountBody,
   logIn: LogInBody,
+  setSystemConfig: SetSystemConfigBody,
   scheduleMeeting: ScheduleMeetingBody,
   updateMeeting: UpdateMeetingBody,
   cancelMeeting: CancelMeetingBody,
@@ -116,14 +118,16 @@ describe('GET /openapi.json', () => {
         assert.equal(requiresBearer, route.auth);
       });
 
-      test('documents its path parameters as required UUIDs, and If-Match and Idempotency-Key where they apply', () => {
+      test('documents its path parameters as required UUIDs (or key patterns), and If-Match and Idempotency-Key where they apply', () => {
         const parameters = (operation(route).parameters ?? []).map(resolve);
         const names = [...route.template.matchAll(/:(\w+)/g)].map((m) => m[1]!);
         const inPath = parameters.filter((p: any) => p.in === 'path');
         assert.deepEqual(inPath.map((p: any) => p.name).sort(), [...names].sort());
         for (const p of inPath) {
           assert.equal(p.required, true);
-          assert.equal(p.schema.format, 'uuid');
+          // A configuration key is the one parameter that is not a UUID: it is documented by its pattern.
+          if (p.name === 'key') assert.equal(typeof p.schema.pattern, 'string');
+          else assert.equal(p.schema.format, 'uuid');
         }
         const headers = parameters
           .filter((p: any) => p.in === 'header')
@@ -171,13 +175,16 @@ describe('GET /openapi.json', () => {
               : '200';
         assert.ok(responses[success], `no ${success} answer`);
         const errors = ['400', '408', '413', '415', '431', '500'];
-        if (route.auth) errors.push('401');
+        if (route.auth) errors.push('401', '429'); // 429: the command rate limit
         if (route.operationId === 'logIn') errors.push('401', '429');
         if (route.operationId === 'registerUser') errors.push('409');
         if (route.ifMatch) errors.push('412');
         if (route.template.startsWith('/meetings')) errors.push('403', '404', '409');
         for (const status of errors) {
           assert.ok(responses[status], `no ${status} answer among ${Object.keys(responses).join(', ')}`);
+          if (status === '429' && route.auth) {
+            assert.ok(responses[status].headers?.RateLimit, 'the rate limit headers are documented');
+          }
           const problem = responses[status].content?.['application/problem+json']?.schema;
           assert.ok(problem, `${status} is not a problem document`);
           const resolved = resolve(problem);

@@ -42,12 +42,44 @@ const common: Record<number, string> = {
   503: 'PostgreSQL or Redis is unreachable; see Retry-After, and retry with the same Idempotency-Key',
 };
 
+const RATE_LIMITED =
+  'More than RATE_LIMIT_COMMANDS commands of this user within RATE_LIMIT_WINDOW_SECONDS (`rate-limited`, nothing was run); see Retry-After, RateLimit and RateLimit-Policy';
+
+/** Sent by every route with `auth` while the command rate limit is on (draft-ietf-httpapi-ratelimit-headers). */
+const RateLimitHeaders = {
+  'RateLimit-Policy': {
+    description: 'the quota: `"commands";q=<limit>;w=<window s>`',
+    schema: { type: 'string' as const },
+  },
+  RateLimit: {
+    description: 'what is left: `"commands";r=<remaining>;t=<seconds until reset>`',
+    schema: { type: 'string' as const },
+  },
+};
+
+/** A status's description; a signed-in route's 429 is (also) the command rate limit. */
+function describeStatus(r: RouteSpec, status: number): string {
+  if (status !== 429 || !r.auth) return common[status] ?? 'Error';
+  return r.errors.includes(429) ? `${RATE_LIMITED}; or ${common[429]!.toLowerCase()}` : RATE_LIMITED;
+}
+
 /** The OpenAPI 3.1 document, generated from the same route specs and zod schemas that validate requests. */
 export function openApiDocument(routes: readonly RouteSpec[]) {
   const registry = new OpenAPIRegistry();
   registry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
   for (const r of routes) {
-    const statuses = [400, 408, 413, 415, 422, 431, 500, 503, ...(r.auth ? [401] : []), ...r.errors].sort();
+    const statuses = [
+      400,
+      408,
+      413,
+      415,
+      422,
+      431,
+      500,
+      503,
+      ...(r.auth ? [401, 429] : []),
+      ...r.errors,
+    ].sort();
     const headers = z.object({
       ...(r.idempotent === false ? {} : { 'Idempotency-Key': IdempotencyKeyHeader }),
       ...(r.ifMatch
@@ -80,13 +112,17 @@ export function openApiDocument(routes: readonly RouteSpec[]) {
       responses: {
         [r.success.status]: {
           description: r.success.description,
+          ...(r.auth ? { headers: RateLimitHeaders } : {}),
           ...(r.success.schema ? { content: { 'application/json': { schema: r.success.schema } } } : {}),
         },
         ...Object.fromEntries(
           [...new Set(statuses)].map((s) => [
             s,
             {
-              description: common[s] ?? 'Error',
+              description: describeStatus(r, s),
+              ...(s === 429 && r.auth
+                ? { headers: { 'Retry-After': { schema: { type: 'integer' } }, ...RateLimitHeaders } }
+                : {}),
               content: { 'application/problem+json': { schema: Problem } },
             },
           ]),

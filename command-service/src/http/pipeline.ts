@@ -4,10 +4,12 @@ import stringify from 'safe-stable-stringify';
 import { z } from 'zod';
 import type { RequestContext } from '../application/request-context.js';
 import type { Logger } from '../logger.js';
+import type { CommandRateLimiter } from '../ports/command-rate-limiter.js';
 import type { IdempotencyStore } from '../ports/idempotency-store.js';
 import type { SessionStore } from '../ports/session-store.js';
 import { problemFromError, problems } from './problem.js';
 import type { HttpProblem } from './problem.js';
+import { rateLimited, rateLimitHeaders } from './rate-limit.js';
 import { bearerToken, parseIdempotencyKey, parseIfMatch, validate } from './request-checks.js';
 import type { HttpResult, RouteSpec } from './route-spec.js';
 
@@ -15,6 +17,8 @@ export interface PipelineDeps {
   sessions: SessionStore;
   idempotency: IdempotencyStore;
   logger: Logger;
+  /** Counts the commands of signed-in users (routes with `auth`); absent, there is no limit. */
+  rateLimiter?: CommandRateLimiter;
 }
 
 /** Headers an idempotent replay repeats (the rest are per response). */
@@ -49,6 +53,13 @@ export function handlerFor(spec: RouteSpec, deps: PipelineDeps): RequestHandler 
         throw problems.unauthenticated(
           token ? 'the session has expired or was revoked' : 'send Authorization: Bearer <token>',
         );
+      }
+      // Before anything is decided: a refused command appends nothing, and is not kept as the
+      // answer of its Idempotency-Key (the retry after Retry-After runs).
+      if (spec.auth && session && deps.rateLimiter) {
+        const quota = await deps.rateLimiter.take(session.userId);
+        if (!quota.allowed) throw rateLimited(quota);
+        for (const [name, value] of Object.entries(rateLimitHeaders(quota))) res.setHeader(name, value);
       }
       const params = spec.params ? validate(spec.params, req.params, 'params') : {};
       const rawBody: unknown = req.body === undefined ? {} : req.body;

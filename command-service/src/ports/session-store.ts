@@ -4,11 +4,15 @@ export interface Session {
   sessionId: string;
   userId: string;
   username: string;
+  /** As of the log-in (the session ends with the account, so no erased address outlives it). */
+  email: string;
   role: UserRole;
   /** The user stream's version the role is from (at log-in, or the role change applied since). */
   roleVersion: number;
-  createdAt: string;
-  lastActiveAt: string;
+  /** Epoch seconds. */
+  loginTime: number;
+  /** Epoch seconds of the last use. */
+  lastActivity: number;
   ip: string;
   userAgent: string;
 }
@@ -16,6 +20,7 @@ export interface Session {
 export interface NewSession {
   userId: string;
   username: string;
+  email: string;
   role: UserRole;
   /** The user stream's version the role was read at: a role change at or below it is not newer. */
   roleVersion: number;

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { PostgresPersonalDataVault } from '@meetings/db';
 import pg from 'pg';
 import type { ApiClient, ApiResponse } from './http-client.js';
@@ -158,6 +158,15 @@ export interface RouteIds {
   meetingId: string;
   userId: string;
   recordingId: string;
+  /** A configuration key (not a UUID: see BAD_PATH_VALUES). */
+  key: string;
+}
+
+/** Path values each parameter must refuse with a 400 naming it; UUID parameters by default. */
+export function badPathValues(name: string): string[] {
+  return name === 'key'
+    ? ['Upper', 'a..b', 'a b', 'x'.repeat(201)]
+    : ['not-a-uuid', '42', `${randomUUID()}x`];
 }
 
 /** One endpoint of the command API, as a test sees it. */
@@ -445,5 +454,25 @@ export const ROUTES: RouteCase[] = [
     body: { text: 'hello' },
     required: ['text'],
     wrongType: { body: { text: [] }, path: 'body.text' },
+  },
+  {
+    operationId: 'setSystemConfig',
+    method: 'PUT',
+    template: '/configs/:key',
+    auth: true,
+    ifMatch: true,
+    body: { value: '8080', description: 'HTTP port', isPublic: true },
+    required: ['value'],
+    wrongType: { body: { value: 8080 }, path: 'body.value' },
+    forbiddenRule: 'admin-only',
+  },
+  {
+    operationId: 'deleteSystemConfig',
+    method: 'DELETE',
+    template: '/configs/:key',
+    auth: true,
+    ifMatch: true,
+    ...noBody,
+    forbiddenRule: 'admin-only',
   },
 ];

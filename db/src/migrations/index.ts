@@ -7,6 +7,8 @@ import * as readTablesWithoutCrossTableKeys from './20261121000005_read_tables_w
 import * as idempotencyClaimsBySession from './20261130000001_idempotency_claims_by_session.js';
 import * as meetingAccess from './20261201000001_meeting_access.js';
 import * as personalDataKeys from './20261201000002_personal_data_keys.js';
+import * as seedColumnNames from './20261201000003_seed_column_names.js';
+import * as systemConfigsSignaling from './20261201000005_system_configs_signaling.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -23,4 +25,6 @@ export const migrations: ReadonlyArray<readonly [name: string, migration: Migrat
   ['20261130000001_idempotency_claims_by_session', idempotencyClaimsBySession],
   ['20261201000001_meeting_access', meetingAccess],
   ['20261201000002_personal_data_keys', personalDataKeys],
+  ['20261201000003_seed_column_names', seedColumnNames],
+  ['20261201000005_system_configs_signaling', systemConfigsSignaling],
 ];

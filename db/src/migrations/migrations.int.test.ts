@@ -39,13 +39,16 @@ const count = async (table: string, where: string, ...params: unknown[]) =>
 const violates = (run: Promise<unknown>, code: string, constraint: string) =>
   assert.rejects(run, { code, constraint });
 
-/** Everything in `public` that a migration can create, in a comparable form. */
+/**
+ * Everything in `public` that a migration can create, in a comparable form. Columns are compared by
+ * name, not position: a `down` that brings back a dropped column can only append it.
+ */
 async function schemaSnapshot(on: pg.Client = client) {
   const rowsOf = async (sql: string) => (await on.query<Record<string, unknown>>(sql)).rows;
   return {
     columns: await rowsOf(`
       SELECT table_name, column_name, data_type, is_nullable, column_default
-      FROM information_schema.columns WHERE table_schema = 'public' ORDER BY table_name, ordinal_position`),
+      FROM information_schema.columns WHERE table_schema = 'public' ORDER BY table_name, column_name`),
     constraints: await rowsOf(`
       SELECT conrelid::regclass::text AS table_name, conname, pg_get_constraintdef(oid) AS def
       FROM pg_constraint WHERE connamespace = 'public'::regnamespace ORDER BY 1, 2`),
@@ -77,7 +80,7 @@ let n = 0;
 async function user(name = `user${++n}`): Promise<string> {
   const id = randomUUID();
   await q(
-    'INSERT INTO users (id, username, email, display_name) VALUES ($1, $2, $3, $2)',
+    'INSERT INTO users (id, username, email, full_name) VALUES ($1, $2, $3, $2)',
     id,
     name,
     `${name}@x.test`,
@@ -89,7 +92,7 @@ async function user(name = `user${++n}`): Promise<string> {
 async function meeting(hostId: string, status = 'scheduled', deleted = false): Promise<string> {
   const id = randomUUID();
   await q(
-    `INSERT INTO meetings (id, host_id, title, status, scheduled_start_at, actual_start_at, max_participants,
+    `INSERT INTO meetings (id, creator_id, title, status, start_time, actual_start_at, max_participants,
        is_recording, deleted_at)
      VALUES ($1, $2, 'title', $3, now(), CASE WHEN $3 = 'started' THEN now() - interval '90 seconds' END, 10,
        $3 = 'started', CASE WHEN $4 THEN now() END)`,
@@ -104,7 +107,7 @@ async function meeting(hostId: string, status = 'scheduled', deleted = false): P
 type ParticipantState = { joined?: boolean; left?: boolean; muted?: boolean; video?: boolean };
 async function participant(meetingId: string, userId: string, s: ParticipantState = {}): Promise<void> {
   await q(
-    `INSERT INTO meeting_participants (meeting_id, user_id, joined_at, left_at, leave_reason, is_muted, is_video_on)
+    `INSERT INTO meeting_participants (meeting_id, user_id, join_time, leave_time, leave_reason, is_muted, is_video_on)
      VALUES ($1, $2, CASE WHEN $3 THEN now() END, CASE WHEN $4 THEN now() END, CASE WHEN $4 THEN 'left' END, $5, $6)`,
     ...[meetingId, userId, s.joined ?? true, s.left ?? false, s.muted ?? false, s.video ?? false],
   );
@@ -112,7 +115,7 @@ async function participant(meetingId: string, userId: string, s: ParticipantStat
 
 async function mediaStream(meetingId: string, userId: string, active = true): Promise<void> {
   await q(
-    `INSERT INTO media_streams (id, meeting_id, user_id, kind, sfu_node_id, producer_id, codec, status,
+    `INSERT INTO media_streams (id, meeting_id, user_id, stream_type, sfu_node_id, producer_id, codec, status,
        close_reason, published_at, closed_at)
      VALUES ($1, $2, $3, 'audio', 'sfu-1', 'p', 'opus', CASE WHEN $4 THEN 'active' ELSE 'closed' END,
        CASE WHEN $4 THEN NULL ELSE 'unpublished' END, now(), CASE WHEN $4 THEN NULL ELSE now() END)`,
@@ -173,7 +176,7 @@ describe('read tables', () => {
 
   test('usernames and emails are unique case-insensitively among live users', async () => {
     const alice = await user('Alice');
-    const insert = `INSERT INTO users (id, username, email, display_name) VALUES ($1, $2, $3, 'x')`;
+    const insert = `INSERT INTO users (id, username, email, full_name) VALUES ($1, $2, $3, 'x')`;
     await violates(q(insert, randomUUID(), 'alice', 'a2@x.test'), '23505', 'users_username_lower_key');
     await violates(q(insert, randomUUID(), 'alice2', 'ALICE@x.test'), '23505', 'users_email_lower_key');
     await q('UPDATE users SET deleted_at = now() WHERE id = $1', alice);
@@ -184,13 +187,13 @@ describe('read tables', () => {
     const host = await user();
     await violates(
       q(
-        `INSERT INTO users (id, username, email, display_name, role) VALUES ($1, 'r', 'r@x', 'r', 'root')`,
+        `INSERT INTO users (id, username, email, full_name, role) VALUES ($1, 'r', 'r@x', 'r', 'root')`,
         host,
       ),
       '23514',
       'users_role_check',
     );
-    const noSeats = `INSERT INTO meetings (id, host_id, title, scheduled_start_at, max_participants)
+    const noSeats = `INSERT INTO meetings (id, creator_id, title, start_time, max_participants)
       VALUES ($1, $2, 't', now(), 0)`;
     await violates(q(noSeats, randomUUID(), host), '23514', 'meetings_max_participants_check');
     const m = await meeting(host);
@@ -212,13 +215,13 @@ describe('read tables', () => {
     await participant(m, guest, { left: true });
     await violates(participant(m, guest), '23505', 'meeting_participants_meeting_user_key');
     await q(
-      `INSERT INTO meeting_participants (meeting_id, user_id, joined_at) VALUES ($1, $2, now())
-       ON CONFLICT (meeting_id, user_id) DO UPDATE SET joined_at = EXCLUDED.joined_at, left_at = NULL,
+      `INSERT INTO meeting_participants (meeting_id, user_id, join_time) VALUES ($1, $2, now())
+       ON CONFLICT (meeting_id, user_id) DO UPDATE SET join_time = EXCLUDED.join_time, leave_time = NULL,
          leave_reason = NULL`,
       m,
       guest,
     );
-    assert.equal(await count('meeting_participants', 'meeting_id = $1 AND left_at IS NULL', m), 1);
+    assert.equal(await count('meeting_participants', 'meeting_id = $1 AND leave_time IS NULL', m), 1);
   });
 
   test('an update bumps updated_at, an update that changes nothing does not', async () => {
@@ -226,16 +229,16 @@ describe('read tables', () => {
     const id = randomUUID();
     const past = new Date('2020-01-01T00:00:00Z');
     await q(
-      `INSERT INTO users (id, username, email, display_name, created_at, updated_at)
+      `INSERT INTO users (id, username, email, full_name, created_at, updated_at)
        VALUES ($1, $2, $3, 'x', $4, $4)`,
       ...[id, `stamp-${id}`, `${id}@x.test`, past],
     );
     const stamps = async () => (await rows('SELECT created_at, updated_at FROM users WHERE id = $1', id))[0];
 
-    await q('UPDATE users SET display_name = display_name WHERE id = $1', id);
+    await q('UPDATE users SET full_name = full_name WHERE id = $1', id);
     assert.deepEqual(await stamps(), { created_at: past, updated_at: past });
 
-    await q(`UPDATE users SET display_name = 'renamed' WHERE id = $1`, id);
+    await q(`UPDATE users SET full_name = 'renamed' WHERE id = $1`, id);
     const { created_at, updated_at } = (await stamps()) as { created_at: Date; updated_at: Date };
     assert.deepEqual(created_at, past);
     assert.ok(updated_at.getTime() > Date.now() - 60_000, `updated_at ${updated_at.toISOString()}`);
@@ -243,7 +246,7 @@ describe('read tables', () => {
 
   test('operation_logs stores an event once, however often it is written', async () => {
     const eventId = randomUUID();
-    const write = `INSERT INTO operation_logs (event_id, action, resource_type, resource_id, occurred_at)
+    const write = `INSERT INTO operation_logs (event_id, action, resource_type, resource_id, created_at)
       VALUES ($1, 'MeetingStarted', 'meeting', 'm-1', now())`;
     await q(write, eventId);
     await q(`${write} ON CONFLICT (event_id) DO NOTHING`, eventId);
@@ -288,7 +291,7 @@ describe('read tables', () => {
     await participant(deleted, a);
 
     const stats = await rows(
-      `SELECT meeting_id, host_id, current_participants, muted_participants, video_on_participants, is_recording,
+      `SELECT meeting_id, creator_id, current_participants, muted_participants, video_on_participants, is_recording,
          active_media_streams, duration_seconds
        FROM active_meetings_stats WHERE meeting_id = ANY($1) ORDER BY current_participants DESC`,
       [running, idle, scheduled, deleted],
@@ -300,7 +303,7 @@ describe('read tables', () => {
     );
     const row = (meeting_id: string, current: number, muted: number, video: number, streams: number) => ({
       meeting_id,
-      host_id: host,
+      creator_id: host,
       current_participants: current,
       muted_participants: muted,
       video_on_participants: video,

@@ -1,3 +1,4 @@
 export * from './test-database.js';
 export * from './private-postgres.js';
 export * from './private-redis.js';
+export * from './private-etcd.js';

@@ -21,14 +21,17 @@ export async function applyInTransaction(
   }
 }
 
-/** Every row of every table, every column, in a stable order: the thing a replay must not change. */
+/**
+ * Every row of every table, every column, in a stable order: the thing a replay must not change.
+ * Ordered by the first column, each table's key (`id`, or the seed's `room_id`/`task_id`).
+ */
 export async function snapshotTables(
   pool: pg.Pool,
   tables: readonly string[],
 ): Promise<Record<string, Record<string, unknown>[]>> {
   const dump: Record<string, Record<string, unknown>[]> = {};
   for (const table of tables) {
-    const { rows } = await pool.query<Record<string, unknown>>(`SELECT * FROM ${table} ORDER BY id`);
+    const { rows } = await pool.query<Record<string, unknown>>(`SELECT * FROM ${table} ORDER BY 1`);
     dump[table] = rows;
   }
   return dump;

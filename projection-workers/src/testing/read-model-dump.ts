@@ -8,11 +8,13 @@ const TABLES: Record<string, readonly string[]> = {
   meeting_participants: ['id', 'created_at', 'updated_at'],
   meeting_invitations: ['created_at', 'updated_at'],
   meeting_bans: ['created_at', 'updated_at'],
-  meeting_rooms: ['id', 'created_at', 'updated_at'],
+  meeting_rooms: ['created_at', 'updated_at'],
   meeting_recordings: ['created_at', 'updated_at'],
-  media_streams: ['created_at', 'updated_at'],
+  // participant_id is meeting_participants' local sequence.
+  media_streams: ['participant_id', 'created_at', 'updated_at'],
   signaling_messages: ['created_at', 'updated_at'],
-  operation_logs: ['id', 'created_at', 'updated_at'],
+  // created_at is the event's time here; projected_at the local clock's.
+  operation_logs: ['id', 'projected_at', 'updated_at'],
 };
 
 /** Every projected row of every read table, in a stable order, for comparing two databases. */
@@ -58,6 +60,7 @@ export async function dumpRedis(url: string, prefix: string): Promise<Record<str
       if (type === 'hash') dump[name] = Object.fromEntries(Object.entries(await redis.hgetall(key)).sort());
       else if (type === 'list') dump[name] = await redis.lrange(key, 0, -1);
       else if (type === 'string') dump[name] = await redis.get(key);
+      else if (type === 'set') dump[name] = (await redis.smembers(key)).sort();
       else dump[name] = `<${type}>`;
     }
     return dump;

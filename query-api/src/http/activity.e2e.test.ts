@@ -70,9 +70,9 @@ describe('GET /meetings/:meetingId/recordings', () => {
       started_at: '2030-01-07T09:05:00Z',
       stopped_at: '2030-01-07T09:15:00Z',
       completed_at: '2030-01-07T09:16:00Z',
-      storage_key: 'recordings/r1.mp4',
-      size_bytes: 123456789012,
-      duration_seconds: 600.5,
+      file_path: 'recordings/r1.mp4',
+      file_size: 123456789012,
+      duration: 600,
       format: 'mp4',
     });
     const running = await fx.recording(live, { started_by: host.userId, started_at: '2030-01-07T09:20:00Z' });
@@ -95,7 +95,7 @@ describe('GET /meetings/:meetingId/recordings', () => {
       completedAt: '2030-01-07T09:16:00.000Z',
       storageKey: 'recordings/r1.mp4',
       sizeBytes: 123456789012,
-      durationSeconds: 600.5,
+      durationSeconds: 600,
       format: 'mp4',
       failureReason: null,
     });
@@ -105,14 +105,14 @@ describe('GET /meetings/:meetingId/recordings', () => {
 describe('GET /meetings/:meetingId/media-streams', () => {
   test('streams with their last quality sample, filterable by status', async () => {
     const audio = await fx.mediaStream(live, host.userId, {
-      bitrate_kbps: 48.5,
+      bitrate: 48.5,
       packet_loss_percent: 0.5,
       jitter_ms: 3,
       rtt_ms: 20,
       last_sampled_at: '2030-01-07T09:03:00Z',
     });
     const video = await fx.mediaStream(live, guest.userId, {
-      kind: 'video',
+      stream_type: 'video',
       codec: 'VP8',
       published_at: '2030-01-07T09:02:00Z',
       status: 'closed',
@@ -220,13 +220,13 @@ describe('GET /operation-logs', () => {
     for (let i = 0; i < 5; i++) {
       await fx.operationLog({
         resource_id: resourceId,
-        actor_user_id: i % 2 ? guest.userId : host.userId,
+        user_id: i % 2 ? guest.userId : host.userId,
         action: `Action${i}`,
         details: JSON.stringify({ n: i }),
-        occurred_at: `2030-02-01T00:00:0${i}Z`,
+        created_at: `2030-02-01T00:00:0${i}Z`,
       });
     }
-    await fx.operationLog({ resource_type: 'user', resource_id: host.userId, actor_user_id: host.userId });
+    await fx.operationLog({ resource_type: 'user', resource_id: host.userId, user_id: host.userId });
     const byResource = await get(
       `/operation-logs?resourceType=meeting&resourceId=${resourceId}`,
       admin.token,

@@ -196,6 +196,8 @@ describe('service endpoints', () => {
       '/stats/active-meetings',
       '/operation-logs',
       '/rooms/{meetingId}',
+      '/configs',
+      '/configs/{key}',
       '/ws',
     ];
     assert.deepEqual(Object.keys(doc.paths).sort(), expected.sort());

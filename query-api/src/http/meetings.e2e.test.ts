@@ -22,22 +22,22 @@ before(async () => {
   m.a = await fx.meeting(alice.userId, {
     title: 'A',
     status: 'started',
-    scheduled_start_at: '2030-01-07T09:00:00Z',
+    start_time: '2030-01-07T09:00:00Z',
     actual_start_at: '2030-01-07T09:01:00Z',
   });
-  m.b = await fx.meeting(carol.userId, { title: 'B', scheduled_start_at: '2030-01-08T09:00:00Z' });
+  m.b = await fx.meeting(carol.userId, { title: 'B', start_time: '2030-01-08T09:00:00Z' });
   m.c = await fx.meeting(alice.userId, {
     title: 'C',
     status: 'cancelled',
     cancel_reason: 'no agenda',
-    scheduled_start_at: '2030-01-09T09:00:00Z',
+    start_time: '2030-01-09T09:00:00Z',
   });
-  m.d = await fx.meeting(carol.userId, { title: 'D', scheduled_start_at: '2030-01-10T09:00:00Z' });
-  await fx.participant(m.a, alice.userId, { role: 'host', joined_at: '2030-01-07T09:01:00Z' });
-  await fx.participant(m.a, bob.userId, { joined_at: '2030-01-07T09:02:00Z', is_muted: true });
+  m.d = await fx.meeting(carol.userId, { title: 'D', start_time: '2030-01-10T09:00:00Z' });
+  await fx.participant(m.a, alice.userId, { role: 'host', join_time: '2030-01-07T09:01:00Z' });
+  await fx.participant(m.a, bob.userId, { join_time: '2030-01-07T09:02:00Z', is_muted: true });
   await fx.participant(m.d, bob.userId, {
-    joined_at: '2030-01-10T09:00:00Z',
-    left_at: '2030-01-10T09:30:00Z',
+    join_time: '2030-01-10T09:00:00Z',
+    leave_time: '2030-01-10T09:30:00Z',
     leave_reason: 'left',
   });
 });
@@ -145,7 +145,7 @@ describe('keyset pagination', () => {
     // Ties on the timestamp (ordered by id) and times a microsecond apart, which a JS Date cannot tell apart.
     for (let i = 0; i < 23; i++) {
       const time = i < 6 ? at(10) : i < 10 ? at(20, i) : at(30 + i);
-      original.push({ id: await fx.meeting(host.userId, { scheduled_start_at: time }), time });
+      original.push({ id: await fx.meeting(host.userId, { start_time: time }), time });
     }
     const seen: string[] = [];
     let cursor: string | null = null;
@@ -159,9 +159,9 @@ describe('keyset pagination', () => {
       cursor = res.body.nextCursor;
       pages += 1;
       // Between pages: rows before the cursor, tied with it, and after it.
-      await fx.meeting(host.userId, { scheduled_start_at: at(0), title: 'early' });
-      await fx.meeting(host.userId, { scheduled_start_at: at(20, 5), title: 'tie' });
-      await fx.meeting(host.userId, { scheduled_start_at: at(500 + pages), title: 'late' });
+      await fx.meeting(host.userId, { start_time: at(0), title: 'early' });
+      await fx.meeting(host.userId, { start_time: at(20, 5), title: 'tie' });
+      await fx.meeting(host.userId, { start_time: at(500 + pages), title: 'late' });
     } while (cursor && pages < 50);
     assert.equal(new Set(seen).size, seen.length, 'no row repeated');
     const ids = new Set(original.map((o) => o.id));
@@ -177,8 +177,7 @@ describe('keyset pagination', () => {
 
   test('limit defaults to 20 and caps the page', async () => {
     const host = await fx.user();
-    for (let i = 0; i < 22; i++)
-      await fx.meeting(host.userId, { scheduled_start_at: `2032-01-01T00:${10 + i}:00Z` });
+    for (let i = 0; i < 22; i++) await fx.meeting(host.userId, { start_time: `2032-01-01T00:${10 + i}:00Z` });
     const first = await get('/users/me/meetings', host.token);
     assert.equal(first.body.items.length, 20);
     const second = await get(`/users/me/meetings?cursor=${first.body.nextCursor}`, host.token);

@@ -108,9 +108,16 @@ test('every endpoint waits for the projections it reads', async () => {
     ['MeetingScheduled', 'ParticipantJoined', 'ChatMessageSent'],
   );
   const detail = await get(`/meetings/${meetingId}?minPosition=${chat}`, guest.token);
+  // The creator is a participant from scheduling (the seed's rule), listed after those who joined.
   assert.deepEqual(
-    detail.body.participants.map((p: { userId: string }) => p.userId),
-    [guest.userId],
+    detail.body.participants.map((p: { userId: string; joinedAt: string | null }) => [
+      p.userId,
+      p.joinedAt !== null,
+    ]),
+    [
+      [guest.userId, true],
+      [host.userId, false],
+    ],
   );
 });
 

@@ -10,15 +10,15 @@ import { visibleChat } from './visibility.js';
 interface RecordingRow {
   id: string;
   meeting_id: string;
-  status: Recording['status'];
+  status: 'recording' | 'processing' | 'completed' | 'failed';
   started_by: string | null;
   stopped_by: string | null;
   started_at: Date;
   stopped_at: Date | null;
   completed_at: Date | null;
-  storage_key: string | null;
-  size_bytes: string | null;
-  duration_seconds: string | null;
+  file_path: string | null;
+  file_size: string | null;
+  duration: number | null;
   format: string | null;
   failure_reason: string | null;
 }
@@ -27,7 +27,7 @@ interface MediaStreamRow {
   id: string;
   meeting_id: string;
   user_id: string;
-  kind: MediaStream['kind'];
+  stream_type: MediaStream['kind'];
   sfu_node_id: string;
   producer_id: string;
   codec: string;
@@ -35,7 +35,7 @@ interface MediaStreamRow {
   close_reason: string | null;
   published_at: Date;
   closed_at: Date | null;
-  bitrate_kbps: number | null;
+  bitrate: number | null;
   packet_loss_percent: number | null;
   jitter_ms: number | null;
   rtt_ms: number | null;
@@ -66,23 +66,24 @@ export class ActivityReader {
 
   async recordings(meetingId: string): Promise<Recording[]> {
     const { rows } = await this.db.query<RecordingRow>(
-      `SELECT id, meeting_id, status, started_by, stopped_by, started_at, stopped_at, completed_at, storage_key,
-         size_bytes, duration_seconds, format, failure_reason
+      `SELECT id, meeting_id, status, started_by, stopped_by, started_at, stopped_at, completed_at, file_path,
+         file_size, duration, format, failure_reason
        FROM meeting_recordings WHERE meeting_id = $1 AND deleted_at IS NULL ORDER BY started_at, id`,
       [meetingId],
     );
     return rows.map((r) => ({
       id: r.id,
       meetingId: r.meeting_id,
-      status: r.status,
+      // The table says `processing` as the seed does; the HTTP contract keeps its `stopped`.
+      status: r.status === 'processing' ? 'stopped' : r.status,
       startedBy: r.started_by,
       stoppedBy: r.stopped_by,
       startedAt: iso(r.started_at),
       stoppedAt: isoOrNull(r.stopped_at),
       completedAt: isoOrNull(r.completed_at),
-      storageKey: r.storage_key,
-      sizeBytes: numOrNull(r.size_bytes),
-      durationSeconds: numOrNull(r.duration_seconds),
+      storageKey: r.file_path,
+      sizeBytes: numOrNull(r.file_size),
+      durationSeconds: r.duration,
       format: r.format,
       failureReason: r.failure_reason,
     }));
@@ -93,8 +94,8 @@ export class ActivityReader {
     const where = [`meeting_id = ${p.add(meetingId)}::uuid`];
     if (status) where.push(`status = ${p.add(status)}`);
     const { rows } = await this.db.query<MediaStreamRow>(
-      `SELECT id, meeting_id, user_id, kind, sfu_node_id, producer_id, codec, status, close_reason, published_at,
-         closed_at, bitrate_kbps, packet_loss_percent, jitter_ms, rtt_ms, last_sampled_at
+      `SELECT id, meeting_id, user_id, stream_type, sfu_node_id, producer_id, codec, status, close_reason,
+         published_at, closed_at, bitrate, packet_loss_percent, jitter_ms, rtt_ms, last_sampled_at
        FROM media_streams WHERE ${and(where)} ORDER BY published_at, id`,
       p.values,
     );
@@ -102,7 +103,7 @@ export class ActivityReader {
       id: r.id,
       meetingId: r.meeting_id,
       userId: r.user_id,
-      kind: r.kind,
+      kind: r.stream_type,
       sfuNodeId: r.sfu_node_id,
       producerId: r.producer_id,
       codec: r.codec,
@@ -110,7 +111,7 @@ export class ActivityReader {
       closeReason: r.close_reason,
       publishedAt: iso(r.published_at),
       closedAt: isoOrNull(r.closed_at),
-      bitrateKbps: r.bitrate_kbps,
+      bitrateKbps: r.bitrate,
       packetLossPercent: r.packet_loss_percent,
       jitterMs: r.jitter_ms,
       rttMs: r.rtt_ms,

@@ -10,9 +10,9 @@ import { involvedIn, MEETINGS_TABLE, visibleMeetings } from './visibility.js';
 export interface MeetingFilters {
   status?: Meeting['status'] | undefined;
   hostId?: string | undefined;
-  /** scheduled_start_at >= from */
+  /** start_time >= from */
   from?: string | undefined;
-  /** scheduled_start_at < to */
+  /** start_time < to */
   to?: string | undefined;
   limit: number;
   cursor?: CursorKey | undefined;
@@ -28,7 +28,7 @@ export type MeetingScope = 'visible' | 'involved';
 export class MeetingsReader {
   constructor(private readonly db: Queryable) {}
 
-  /** A page ordered by (scheduled_start_at, id), after the cursor's key. */
+  /** A page ordered by (start_time, id), after the cursor's key. */
   async list(viewer: Viewer, scope: MeetingScope, filters: MeetingFilters) {
     const p = new SqlParams();
     const where = [
@@ -38,18 +38,18 @@ export class MeetingsReader {
         : visibleMeetings(viewer, MEETINGS_TABLE, p),
     ];
     if (filters.status) where.push(`m.status = ${p.add(filters.status)}`);
-    if (filters.hostId) where.push(`m.host_id = ${p.add(filters.hostId)}::uuid`);
-    if (filters.from) where.push(`m.scheduled_start_at >= ${p.add(filters.from)}::timestamptz`);
-    if (filters.to) where.push(`m.scheduled_start_at < ${p.add(filters.to)}::timestamptz`);
+    if (filters.hostId) where.push(`m.creator_id = ${p.add(filters.hostId)}::uuid`);
+    if (filters.from) where.push(`m.start_time >= ${p.add(filters.from)}::timestamptz`);
+    if (filters.to) where.push(`m.start_time < ${p.add(filters.to)}::timestamptz`);
     if (filters.cursor) {
       where.push(
-        `(m.scheduled_start_at, m.id) > (${p.add(filters.cursor.t)}::timestamptz, ${p.add(filters.cursor.i)}::uuid)`,
+        `(m.start_time, m.id) > (${p.add(filters.cursor.t)}::timestamptz, ${p.add(filters.cursor.i)}::uuid)`,
       );
     }
     const { rows } = await this.db.query<MeetingRow>(
-      `SELECT ${MEETING_COLUMNS}, ${exactTimestamp('m.scheduled_start_at')} AS sort_at
+      `SELECT ${MEETING_COLUMNS}, ${exactTimestamp('m.start_time')} AS sort_at
        FROM meetings m WHERE ${and(where)}
-       ORDER BY m.scheduled_start_at, m.id LIMIT ${p.add(filters.limit + 1)}`,
+       ORDER BY m.start_time, m.id LIMIT ${p.add(filters.limit + 1)}`,
       p.values,
     );
     return page(rows, filters.limit, 'meetings', (r) => ({ t: r.sort_at, i: r.id }), toMeeting);
@@ -67,9 +67,9 @@ export class MeetingsReader {
     const row = rows[0];
     if (!row) return null;
     const participants = await this.db.query<ParticipantRow>(
-      `SELECT user_id, role, joined_at, left_at, leave_reason, removed_by, remove_reason, is_muted, is_video_on
+      `SELECT user_id, role, join_time, leave_time, leave_reason, removed_by, remove_reason, is_muted, is_video_on
        FROM meeting_participants WHERE meeting_id = $1
-       ORDER BY joined_at NULLS LAST, id`,
+       ORDER BY join_time NULLS LAST, id`,
       [meetingId],
     );
     return { ...toMeeting(row), participants: participants.rows.map(toParticipant) };
@@ -84,20 +84,20 @@ export class MeetingsReader {
   async visibleHost(viewer: Viewer, meetingId: string): Promise<string | null> {
     const p = new SqlParams();
     const id = p.add(meetingId);
-    const { rows } = await this.db.query<{ host_id: string }>(
-      `SELECT m.host_id FROM meetings m
+    const { rows } = await this.db.query<{ creator_id: string }>(
+      `SELECT m.creator_id FROM meetings m
        WHERE m.id = ${id}::uuid AND m.deleted_at IS NULL AND (${visibleMeetings(viewer, MEETINGS_TABLE, p)})`,
       p.values,
     );
-    return rows[0]?.host_id ?? null;
+    return rows[0]?.creator_id ?? null;
   }
 
   /** Whether the user is a host of the meeting as the write side has it: its creator, or a host present. */
   async isHost(userId: string, meetingId: string): Promise<boolean> {
     const { rows } = await this.db.query(
-      `SELECT 1 FROM meetings m WHERE m.id = $1::uuid AND (m.host_id = $2::uuid OR EXISTS (
+      `SELECT 1 FROM meetings m WHERE m.id = $1::uuid AND (m.creator_id = $2::uuid OR EXISTS (
          SELECT 1 FROM meeting_participants p WHERE p.meeting_id = m.id AND p.user_id = $2::uuid
-           AND p.role = 'host' AND p.joined_at IS NOT NULL AND p.left_at IS NULL))`,
+           AND p.role = 'host' AND p.join_time IS NOT NULL AND p.leave_time IS NULL))`,
       [meetingId, userId],
     );
     return rows.length > 0;

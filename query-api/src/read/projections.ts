@@ -6,7 +6,14 @@ import type { Queryable } from './rows.js';
  * reads. `room-cache` checkpoints in Redis, the others in projection_checkpoints.
  */
 export type ProjectionName =
-  'users' | 'meetings' | 'meeting-access' | 'media-streams' | 'chat' | 'operation-logs' | 'room-cache';
+  | 'users'
+  | 'meetings'
+  | 'meeting-access'
+  | 'media-streams'
+  | 'chat'
+  | 'operation-logs'
+  | 'room-cache'
+  | 'system-configs';
 
 const REDIS_PROJECTIONS: ReadonlySet<ProjectionName> = new Set(['room-cache']);
 

@@ -10,7 +10,8 @@ import { visibleMeetings } from './visibility.js';
 interface StatsRow {
   meeting_id: string;
   title: string;
-  host_id: string;
+  creator_id: string;
+  start_time: Date;
   actual_start_at: Date | null;
   current_participants: number;
   muted_participants: number;
@@ -23,13 +24,13 @@ interface StatsRow {
 interface OperationLogRow {
   id: string;
   event_id: string;
-  actor_user_id: string | null;
+  user_id: string | null;
   action: string;
   resource_type: string;
   resource_id: string;
   details: Record<string, unknown>;
   correlation_id: string | null;
-  occurred_at: Date;
+  created_at: Date;
   sort_at: string;
 }
 
@@ -50,14 +51,14 @@ export class ReportsReader {
     const p = new SqlParams();
     const { rows } = await this.db.query<StatsRow>(
       `SELECT s.* FROM active_meetings_stats s
-       WHERE ${visibleMeetings(viewer, { id: 's.meeting_id', hostId: 's.host_id' }, p)}
+       WHERE ${visibleMeetings(viewer, { id: 's.meeting_id', hostId: 's.creator_id' }, p)}
        ORDER BY s.actual_start_at NULLS LAST, s.meeting_id`,
       p.values,
     );
     return rows.map((r) => ({
       meetingId: r.meeting_id,
       title: r.title,
-      hostId: r.host_id,
+      hostId: r.creator_id,
       actualStartAt: isoOrNull(r.actual_start_at),
       currentParticipants: r.current_participants,
       mutedParticipants: r.muted_participants,
@@ -68,23 +69,23 @@ export class ReportsReader {
     }));
   }
 
-  /** operation_logs ordered by (occurred_at, id), a page after the cursor's key. */
+  /** operation_logs ordered by (created_at, id), a page after the cursor's key. */
   async operationLogs(filters: OperationLogFilters) {
     const p = new SqlParams();
     const where: string[] = [];
     if (filters.resourceType) where.push(`o.resource_type = ${p.add(filters.resourceType)}`);
     if (filters.resourceId) where.push(`o.resource_id = ${p.add(filters.resourceId)}`);
-    if (filters.actorUserId) where.push(`o.actor_user_id = ${p.add(filters.actorUserId)}::uuid`);
+    if (filters.actorUserId) where.push(`o.user_id = ${p.add(filters.actorUserId)}::uuid`);
     if (filters.cursor) {
       where.push(
-        `(o.occurred_at, o.id) > (${p.add(filters.cursor.t)}::timestamptz, ${p.add(filters.cursor.i)}::bigint)`,
+        `(o.created_at, o.id) > (${p.add(filters.cursor.t)}::timestamptz, ${p.add(filters.cursor.i)}::bigint)`,
       );
     }
     const { rows } = await this.db.query<OperationLogRow>(
-      `SELECT o.id, o.event_id, o.actor_user_id, o.action, o.resource_type, o.resource_id, o.details,
-         o.correlation_id, o.occurred_at, ${exactTimestamp('o.occurred_at')} AS sort_at
+      `SELECT o.id, o.event_id, o.user_id, o.action, o.resource_type, o.resource_id, o.details,
+         o.correlation_id, o.created_at, ${exactTimestamp('o.created_at')} AS sort_at
        FROM operation_logs o WHERE ${and(where)}
-       ORDER BY o.occurred_at, o.id LIMIT ${p.add(filters.limit + 1)}`,
+       ORDER BY o.created_at, o.id LIMIT ${p.add(filters.limit + 1)}`,
       p.values,
     );
     return page(
@@ -95,13 +96,13 @@ export class ReportsReader {
       (r): OperationLog => ({
         id: num(r.id),
         eventId: r.event_id,
-        actorUserId: r.actor_user_id,
+        actorUserId: r.user_id,
         action: r.action,
         resourceType: r.resource_type,
         resourceId: r.resource_id,
         details: r.details,
         correlationId: r.correlation_id,
-        occurredAt: iso(r.occurred_at),
+        occurredAt: iso(r.created_at),
       }),
     );
   }

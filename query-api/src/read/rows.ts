@@ -14,12 +14,12 @@ export const numOrNull = (value: string | number | null): number | null =>
 
 export interface MeetingRow {
   id: string;
-  host_id: string;
+  creator_id: string;
   title: string;
   description: string | null;
   status: Meeting['status'];
-  scheduled_start_at: Date;
-  scheduled_end_at: Date | null;
+  start_time: Date;
+  end_time: Date | null;
   actual_start_at: Date | null;
   actual_end_at: Date | null;
   max_participants: number;
@@ -29,23 +29,23 @@ export interface MeetingRow {
   last_stream_version: string;
   created_at: Date;
   updated_at: Date;
-  /** exactTimestamp(scheduled_start_at): the cursor's key. */
+  /** exactTimestamp(start_time): the cursor's key. */
   sort_at: string;
 }
 
-export const MEETING_COLUMNS = `m.id, m.host_id, m.title, m.description, m.status, m.scheduled_start_at,
-  m.scheduled_end_at, m.actual_start_at, m.actual_end_at, m.max_participants, m.is_recording, m.settings,
+export const MEETING_COLUMNS = `m.id, m.creator_id, m.title, m.description, m.status, m.start_time,
+  m.end_time, m.actual_start_at, m.actual_end_at, m.max_participants, m.is_recording, m.settings,
   m.cancel_reason, m.last_stream_version, m.created_at, m.updated_at`;
 
 export function toMeeting(r: MeetingRow): Meeting {
   return {
     id: r.id,
-    hostId: r.host_id,
+    hostId: r.creator_id,
     title: r.title,
     description: r.description,
     status: r.status,
-    scheduledStartAt: iso(r.scheduled_start_at),
-    scheduledEndAt: isoOrNull(r.scheduled_end_at),
+    scheduledStartAt: iso(r.start_time),
+    scheduledEndAt: isoOrNull(r.end_time),
     actualStartAt: isoOrNull(r.actual_start_at),
     actualEndAt: isoOrNull(r.actual_end_at),
     maxParticipants: r.max_participants,
@@ -61,8 +61,8 @@ export function toMeeting(r: MeetingRow): Meeting {
 export interface ParticipantRow {
   user_id: string;
   role: Participant['role'];
-  joined_at: Date | null;
-  left_at: Date | null;
+  join_time: Date | null;
+  leave_time: Date | null;
   leave_reason: Participant['leaveReason'];
   removed_by: string | null;
   remove_reason: string | null;
@@ -74,8 +74,8 @@ export function toParticipant(r: ParticipantRow): Participant {
   return {
     userId: r.user_id,
     role: r.role,
-    joinedAt: isoOrNull(r.joined_at),
-    leftAt: isoOrNull(r.left_at),
+    joinedAt: isoOrNull(r.join_time),
+    leftAt: isoOrNull(r.leave_time),
     leaveReason: r.leave_reason,
     removedBy: r.removed_by,
     removeReason: r.remove_reason,

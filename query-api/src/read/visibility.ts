@@ -12,10 +12,10 @@ export interface MeetingColumns {
   hostId: string;
 }
 
-export const MEETINGS_TABLE: MeetingColumns = { id: 'm.id', hostId: 'm.host_id' };
+export const MEETINGS_TABLE: MeetingColumns = { id: 'm.id', hostId: 'm.creator_id' };
 
 /**
- * The meetings `userId` is involved in: hosts (host_id), has an attendance row in (joined, left or
+ * The meetings `userId` is involved in: hosts (creator_id), has an attendance row in (joined, left or
  * removed — once in a meeting, its history stays readable), or is invited to (an invitation not
  * revoked: invitees see the meeting before they join).
  */

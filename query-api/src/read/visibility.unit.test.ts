@@ -12,7 +12,7 @@ test('a user sees the meetings they host, have a participant row in, or are invi
   const sql = visibleMeetings(user, MEETINGS_TABLE, p);
   assert.equal(
     sql,
-    'm.host_id = $2::uuid OR EXISTS (SELECT 1 FROM meeting_participants vp ' +
+    'm.creator_id = $2::uuid OR EXISTS (SELECT 1 FROM meeting_participants vp ' +
       'WHERE vp.meeting_id = m.id AND vp.user_id = $2::uuid) ' +
       'OR EXISTS (SELECT 1 FROM meeting_invitations vi WHERE vi.meeting_id = m.id ' +
       'AND vi.user_id = $2::uuid AND vi.revoked_at IS NULL)',
@@ -28,8 +28,8 @@ test('an admin sees every meeting, with no parameter', () => {
 
 test('"involved" ignores the admin role and follows the given columns', () => {
   const p = new SqlParams();
-  const sql = involvedIn(admin.userId, { id: 's.meeting_id', hostId: 's.host_id' }, p);
-  assert.match(sql, /^s\.host_id = \$1::uuid OR EXISTS/);
+  const sql = involvedIn(admin.userId, { id: 's.meeting_id', hostId: 's.creator_id' }, p);
+  assert.match(sql, /^s\.creator_id = \$1::uuid OR EXISTS/);
   assert.match(sql, /vp\.meeting_id = s\.meeting_id AND vp\.user_id = \$1::uuid/);
   assert.deepEqual(p.values, [admin.userId]);
 });

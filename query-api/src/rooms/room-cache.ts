@@ -26,34 +26,50 @@ interface StoredParticipant {
   joinedAt?: unknown;
 }
 
-/** A JSON object field of the hash; {} when absent (a room written before the field existed). */
+/** A JSON field of the hash; null when absent. */
+const jsonField = (hash: Record<string, string>, field: string): unknown =>
+  JSON.parse(hash[field] || 'null') as unknown;
+
+/** A JSON object field of the hash; {} when absent (Lua's cjson may write an empty one as []). */
 function objectField(hash: Record<string, string>, field: string): Record<string, unknown> {
-  // Lua's cjson writes an empty table as {} and could write [] — both mean nothing.
-  const stored = JSON.parse(hash[field] || '{}') as unknown;
+  const stored = jsonField(hash, field);
   return stored && typeof stored === 'object' && !Array.isArray(stored)
     ? (stored as Record<string, unknown>)
     : {};
 }
 
+/** Epoch seconds (the seed's time format in Redis) as the API's ISO time; '' when absent. */
+function isoFromSeconds(value: string | undefined): string {
+  const seconds = Number(value);
+  return value && Number.isFinite(seconds) ? new Date(seconds * 1000).toISOString() : '';
+}
+
 /**
  * The hash as HGETALL returns it (strings), as an API room with its lobby; null for an empty hash
- * (no room). Who may see the lobby is `roomFor`'s business.
+ * (no room). Who may see the lobby is `roomFor`'s business. `participants` (the seed's list of ids,
+ * in join order) gives the order, `participant_state` each one's state.
  */
 export function parseRoom(hash: Record<string, string> | null): Room | null {
   if (!hash || Object.keys(hash).length === 0 || !hash.meeting_id) return null;
-  const entries = Object.entries(objectField(hash, 'participants') as Record<string, StoredParticipant>);
-  const participants: RoomParticipant[] = entries
-    .map(([userId, p]) => ({
-      userId,
-      role: p.role === 'host' ? ('host' as const) : ('participant' as const),
-      isMuted: p.isMuted === true,
-      isVideoOn: p.isVideoOn === true,
-      joinedAt: typeof p.joinedAt === 'string' ? p.joinedAt : '',
-    }))
-    .sort((a, b) => a.joinedAt.localeCompare(b.joinedAt) || a.userId.localeCompare(b.userId));
+  const ids = jsonField(hash, 'participants');
+  const state = objectField(hash, 'participant_state') as Record<string, StoredParticipant | undefined>;
+  const participants: RoomParticipant[] = (Array.isArray(ids) ? ids : [])
+    .filter((id): id is string => typeof id === 'string')
+    .map((userId) => {
+      const p = state[userId] ?? {};
+      return {
+        userId,
+        role: p.role === 'host' ? ('host' as const) : ('participant' as const),
+        isMuted: p.isMuted === true,
+        isVideoOn: p.isVideoOn === true,
+        joinedAt: typeof p.joinedAt === 'string' ? p.joinedAt : '',
+      };
+    });
+  const createdAt = isoFromSeconds(hash.created_at);
   return {
     meetingId: hash.meeting_id,
-    status: hash.status === 'live' ? 'live' : 'waiting',
+    // The API keeps the name it had before the cache took the seed's 'active'.
+    status: hash.status === 'active' ? 'live' : 'waiting',
     participants,
     participantCount: participants.length,
     lobby: Object.entries(objectField(hash, 'lobby') as Record<string, { waitingSince?: unknown }>)
@@ -66,8 +82,8 @@ export function parseRoom(hash: Record<string, string> | null): Room | null {
     isRecording: hash.is_recording === '1',
     recordingId: hash.recording_id ? hash.recording_id : null,
     version: Number(hash.version ?? 0),
-    createdAt: hash.created_at ?? '',
-    updatedAt: hash.updated_at ?? hash.created_at ?? '',
+    createdAt,
+    updatedAt: isoFromSeconds(hash.updated_at) || createdAt,
   };
 }
 

@@ -10,9 +10,11 @@ const [a, b] = ['aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa', 'bbbbbbbb-bbbb-4bbb-8bbb
 test('a room hash becomes a room with participants in join order', () => {
   const room = parseRoom({
     meeting_id: meetingId,
-    status: 'live',
-    created_at: '2030-01-07T09:00:00.000Z',
-    participants: JSON.stringify({
+    status: 'active',
+    created_at: String(Date.parse('2030-01-07T09:00:00.000Z') / 1000),
+    // The seed's list gives the order; the state is keyed by id.
+    participants: JSON.stringify([a, b]),
+    participant_state: JSON.stringify({
       [b]: { role: 'participant', isMuted: true, isVideoOn: false, joinedAt: '2030-01-07T09:02:00.000Z' },
       [a]: { role: 'host', isMuted: false, isVideoOn: true, joinedAt: '2030-01-07T09:01:00.000Z' },
     }),
@@ -25,7 +27,7 @@ test('a room hash becomes a room with participants in join order', () => {
     is_recording: '1',
     recording_id: a,
     version: '7',
-    updated_at: '2030-01-07T09:02:00.000Z',
+    updated_at: String(Date.parse('2030-01-07T09:02:00.000Z') / 1000),
   });
   assert.deepEqual(room, {
     meetingId,
@@ -57,8 +59,9 @@ test('a room hash becomes a room with participants in join order', () => {
 test('the lobby is for hosts (the creator, a host present) and admins; others get none', () => {
   const room = parseRoom({
     meeting_id: meetingId,
-    status: 'live',
-    participants: JSON.stringify({ [b]: { role: 'host', joinedAt: '2030-01-07T09:01:00.000Z' } }),
+    status: 'active',
+    participants: JSON.stringify([b]),
+    participant_state: JSON.stringify({ [b]: { role: 'host', joinedAt: '2030-01-07T09:01:00.000Z' } }),
     lobby: JSON.stringify({ [a]: { waitingSince: '2030-01-07T09:03:00.000Z' } }),
     version: '3',
   });
@@ -72,11 +75,17 @@ test('the lobby is for hosts (the creator, a host present) and admins; others ge
   assert.equal(roomFor({ userId: a, isAdmin: false }, creator, null), null);
 });
 
-test('no hash is no room; an empty participants table is nobody', () => {
+test('no hash is no room; an empty participants list is nobody', () => {
   assert.equal(parseRoom({}), null);
   assert.equal(parseRoom(null), null);
-  for (const participants of ['{}', '[]']) {
-    const room = parseRoom({ meeting_id: meetingId, status: 'waiting', participants, version: '1' });
+  for (const participant_state of ['{}', '[]']) {
+    const room = parseRoom({
+      meeting_id: meetingId,
+      status: 'waiting',
+      participants: '[]',
+      participant_state,
+      version: '1',
+    });
     assert.deepEqual(room?.participants, []);
     assert.equal(room?.recordingId, null);
   }

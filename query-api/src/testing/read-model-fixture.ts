@@ -11,6 +11,28 @@ export interface TestViewer {
 type Row = Record<string, unknown>;
 
 /**
+ * An active room's hash as the room-cache projection writes it (seed layout): `participants` the
+ * ids in join order, `participant_state` their state by id, times in epoch seconds.
+ */
+export function roomHash(meetingId: string, version: number, participants: Record<string, Row>) {
+  const joinOrder = Object.entries(participants)
+    .sort(([a, p], [b, q]) => String(p.joinedAt).localeCompare(String(q.joinedAt)) || a.localeCompare(b))
+    .map(([id]) => id);
+  return {
+    meeting_id: meetingId,
+    status: 'active',
+    created_at: String(Date.parse('2030-01-07T09:00:00.000Z') / 1000),
+    participants: JSON.stringify(joinOrder),
+    participant_state: JSON.stringify(participants),
+    participant_count: String(joinOrder.length),
+    is_recording: '0',
+    recording_id: '',
+    version: String(version),
+    updated_at: String(Date.parse('2030-01-07T09:02:00.000Z') / 1000),
+  };
+}
+
+/**
  * Writes read-model rows, room hashes, checkpoints and sessions directly, as the projections and
  * the command service would: the query API is tested on exactly the data it is given.
  */
@@ -34,13 +56,14 @@ export class ReadModelFixture {
       id: userId,
       username,
       email: `${username}@example.com`,
-      display_name: username,
+      full_name: username,
       role,
       last_stream_version: 1,
     });
     const { token } = await this.sessions.create({
       userId,
       username,
+      email: `${username}@example.com`,
       role,
       roleVersion: 1,
       ip: '',
@@ -54,6 +77,7 @@ export class ReadModelFixture {
     const { token } = await this.sessions.create({
       userId,
       username: `u_${userId.slice(0, 8)}`,
+      email: `u_${userId.slice(0, 8)}@example.com`,
       role,
       roleVersion: 1,
       ip: '',
@@ -71,10 +95,10 @@ export class ReadModelFixture {
     const id = (columns.id as string | undefined) ?? randomUUID();
     await this.insert('meetings', {
       id,
-      host_id: hostId,
+      creator_id: hostId,
       title: 'Weekly sync',
       status: 'scheduled',
-      scheduled_start_at: '2030-01-07T09:00:00Z',
+      start_time: '2030-01-07T09:00:00Z',
       max_participants: 50,
       settings: JSON.stringify({ muteOnJoin: false, allowChat: true, access: 'open', lobby: false }),
       last_stream_version: 1,
@@ -88,7 +112,9 @@ export class ReadModelFixture {
       meeting_id: meetingId,
       user_id: userId,
       role: 'participant',
-      joined_at: new Date().toISOString(),
+      join_time: new Date().toISOString(),
+      // Explicit, as the projector always writes it (the column defaults to the seed's true).
+      is_video_on: false,
       last_stream_version: 2,
       ...columns,
     });
@@ -113,7 +139,7 @@ export class ReadModelFixture {
       id,
       meeting_id: meetingId,
       user_id: userId,
-      kind: 'audio',
+      stream_type: 'audio',
       sfu_node_id: 'sfu-1',
       producer_id: `producer-${id.slice(0, 8)}`,
       codec: 'opus',
@@ -148,25 +174,14 @@ export class ReadModelFixture {
       resource_id: randomUUID(),
       details: '{}',
       correlation_id: 'c-1',
-      occurred_at: new Date().toISOString(),
+      created_at: new Date().toISOString(),
       ...columns,
     });
   }
 
   /** A `room:{meetingId}` hash as the room-cache projection writes it. */
   async room(meetingId: string, participants: Record<string, Row>, fields: Record<string, string> = {}) {
-    await this.redis.hset(`room:${meetingId}`, {
-      meeting_id: meetingId,
-      status: 'live',
-      created_at: '2030-01-07T09:00:00.000Z',
-      participants: JSON.stringify(participants),
-      participant_count: String(Object.keys(participants).length),
-      is_recording: '0',
-      recording_id: '',
-      version: '5',
-      updated_at: '2030-01-07T09:02:00.000Z',
-      ...fields,
-    });
+    await this.redis.hset(`room:${meetingId}`, { ...roomHash(meetingId, 5, participants), ...fields });
   }
 
   async insert(table: string, row: Row): Promise<void> {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { SessionStore } from '@meetings/command-service/sessions';
 import { isOutage } from '@meetings/db';
 import type { WebSocket } from 'ws';
@@ -7,6 +8,7 @@ import type { Viewer } from '../read/visibility.js';
 import type { RoomCache, RoomChangeMessage } from '../rooms/room-cache.js';
 import { parseRoom } from '../rooms/room-cache.js';
 import type { RoomHub } from '../rooms/room-hub.js';
+import type { CloseReason, SignalingRecorder } from '../signaling/signaling-recorder.js';
 import { LOBBY_CHANGES, roomFor, seesLobby } from '../rooms/room-view.js';
 import { CLOSE_UNAUTHORIZED, SESSION_ENDED, parseClientMessage } from './messages.js';
 import type { ServerMessage } from './messages.js';
@@ -18,6 +20,8 @@ export interface RoomConnectionDeps {
   hub: RoomHub;
   logger: Logger;
   maxSubscriptions: number;
+  /** Records each subscription as a signaling session of this node (`signaling_sessions`). */
+  signaling: Pick<SignalingRecorder, 'opened' | 'closed'>;
 }
 
 interface Subscription {
@@ -32,6 +36,8 @@ interface Subscription {
   cancelled: boolean;
   /** The meeting's creator, who (like hosts present and admins) sees the lobby. */
   hostId: string;
+  /** Its signaling session, from just before `subscribed` is sent until it is recorded closed. */
+  sessionId: string | null;
 }
 
 /** A client far behind on reading is cut off rather than buffered without bound. */
@@ -100,7 +106,14 @@ export class RoomConnection {
       this.send({ type: 'error', error: 'too-many-subscriptions', detail, meetingId });
       return;
     }
-    const sub: Subscription = { early: [], version: 0, remove: null, cancelled: false, hostId: '' };
+    const sub: Subscription = {
+      early: [],
+      version: 0,
+      remove: null,
+      cancelled: false,
+      hostId: '',
+      sessionId: null,
+    };
     this.subscriptions.set(meetingId, sub);
     try {
       // The session may have ended since the connection opened.
@@ -124,6 +137,11 @@ export class RoomConnection {
       sub.hostId = hostId;
       const room = await this.deps.rooms.get(meetingId);
       sub.version = room?.version ?? 0;
+      // Set before the append: a close while it is under way then records the session's end too.
+      sub.sessionId = randomUUID();
+      const session = { sessionId: sub.sessionId, userId: this.viewer.userId, meetingId };
+      await this.deps.signaling.opened(session);
+      if (sub.cancelled) return;
       this.send({ type: 'subscribed', meetingId, room: roomFor(this.viewer, hostId, room) });
       const early = sub.early ?? [];
       sub.early = null;
@@ -132,6 +150,7 @@ export class RoomConnection {
       if (this.subscriptions.get(meetingId) === sub) this.subscriptions.delete(meetingId);
       sub.cancelled = true;
       sub.remove?.();
+      this.endSession(sub, 'unsubscribed');
       throw error;
     }
   }
@@ -145,6 +164,7 @@ export class RoomConnection {
     this.subscriptions.delete(meetingId);
     sub.cancelled = true;
     sub.remove?.();
+    this.endSession(sub, 'unsubscribed');
     this.send({ type: 'unsubscribed', meetingId });
   }
 
@@ -185,7 +205,14 @@ export class RoomConnection {
     for (const sub of this.subscriptions.values()) {
       sub.cancelled = true;
       sub.remove?.();
+      this.endSession(sub, 'socket-closed');
     }
     this.subscriptions.clear();
+  }
+
+  private endSession(sub: Subscription, reason: CloseReason): void {
+    if (sub.sessionId === null) return;
+    this.deps.signaling.closed(sub.sessionId, reason);
+    sub.sessionId = null;
   }
 }

@@ -17,6 +17,7 @@ const prefix = `test:${randomBytes(6).toString('hex')}:`;
 const user = {
   userId: '00000000-0000-4000-8000-000000000001',
   username: 'alice',
+  email: 'alice@example.com',
   role: 'user' as const,
   roleVersion: 1,
 };
@@ -42,6 +43,7 @@ before(async () => {
       meetings: {} as never,
       rooms: {} as never,
       hub: {} as never,
+      signaling: {} as never,
       logger: pino({ level: 'silent' }),
       maxSubscriptions: 10,
     },

@@ -6,7 +6,7 @@ import { Redis } from 'ioredis';
 import { LiveLog } from '../testing/live-log.js';
 import { startQueryApi } from '../testing/query-process.js';
 import type { QueryApiUnderTest } from '../testing/query-process.js';
-import { ReadModelFixture } from '../testing/read-model-fixture.js';
+import { ReadModelFixture, roomHash } from '../testing/read-model-fixture.js';
 import type { TestViewer } from '../testing/read-model-fixture.js';
 import { connect } from '../testing/ws-client.js';
 import type { TestSocket } from '../testing/ws-client.js';
@@ -59,18 +59,6 @@ function publish(id: string, version: number, type: string, room: Record<string,
     JSON.stringify({ meetingId: id, version, type, room }),
   );
 }
-
-const roomHash = (id: string, version: number, participants: Record<string, unknown>) => ({
-  meeting_id: id,
-  status: 'live',
-  created_at: '2030-01-07T09:00:00.000Z',
-  participants: JSON.stringify(participants),
-  participant_count: String(Object.keys(participants).length),
-  is_recording: '0',
-  recording_id: '',
-  version: String(version),
-  updated_at: '2030-01-07T09:05:00.000Z',
-});
 
 describe('authentication', () => {
   test('a missing, unknown or revoked token is closed with 4401', async () => {

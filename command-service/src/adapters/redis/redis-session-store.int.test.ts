@@ -22,6 +22,7 @@ after(async () => {
 const user = {
   userId: '00000000-0000-4000-8000-000000000001',
   username: 'alice',
+  email: 'alice@example.com',
   role: 'user' as const,
   roleVersion: 1,
   ip: '::1',
@@ -31,13 +32,32 @@ const user = {
 describe('RedisSessionStore (real Redis)', () => {
   test('stores session:{sha256(token)} with the seed fields and a TTL, never the token itself', async () => {
     const store = new RedisSessionStore(redis, 3600);
+    const before = Math.floor(Date.now() / 1000);
     const { token, session } = await store.create(user);
     const key = `session:${session.sessionId}`;
     const fields = await redis.hgetall(key);
+    const now = Math.floor(Date.now() / 1000);
+    assert.deepEqual(Object.keys(fields).sort(), [
+      'email',
+      'ip',
+      'last_activity',
+      'login_time',
+      'role',
+      'role_version',
+      'session_id',
+      'user_agent',
+      'user_id',
+      'username',
+    ]);
     assert.equal(fields.user_id, user.userId);
     assert.equal(fields.username, 'alice');
+    assert.equal(fields.email, 'alice@example.com');
     assert.equal(fields.role, 'user');
-    assert.ok(fields.created_at && fields.last_active_at);
+    assert.equal(fields.session_id, session.sessionId);
+    // The seed's times: epoch seconds.
+    assert.match(fields.login_time!, /^\d+$/);
+    assert.ok(Number(fields.login_time) >= before && Number(fields.login_time) <= now);
+    assert.equal(fields.last_activity, fields.login_time);
     const ttl = await redis.ttl(key);
     assert.ok(ttl > 3590 && ttl <= 3600, `ttl ${ttl}`);
     assert.ok(!JSON.stringify(fields).includes(token));
@@ -48,8 +68,16 @@ describe('RedisSessionStore (real Redis)', () => {
     const store = new RedisSessionStore(redis, 3600);
     const { token, session } = await store.create(user);
     await redis.expire(`session:${session.sessionId}`, 10);
+    await redis.hset(`session:${session.sessionId}`, 'last_activity', '1000');
     const touched = await store.touch(token);
     assert.equal(touched?.userId, user.userId);
+    assert.equal(touched?.email, 'alice@example.com');
+    assert.equal(touched?.loginTime, session.loginTime);
+    assert.ok(touched.lastActivity >= session.loginTime, 'last_activity is now again');
+    assert.equal(
+      await redis.hget(`session:${session.sessionId}`, 'last_activity'),
+      String(touched.lastActivity),
+    );
     assert.ok((await redis.ttl(`session:${session.sessionId}`)) > 3590);
   });
 
@@ -75,8 +103,8 @@ describe('RedisSessionStore (real Redis)', () => {
     const ttl = await redis.ttl(`session:${kept!.session.sessionId}`);
     assert.ok(ttl > 0 && ttl <= 100, `ttl ${ttl} (alive must not slide it)`);
     assert.equal(
-      await redis.hget(`session:${kept!.session.sessionId}`, 'last_active_at'),
-      kept!.session.lastActiveAt,
+      await redis.hget(`session:${kept!.session.sessionId}`, 'last_activity'),
+      String(kept!.session.lastActivity),
     );
     assert.equal((await redis.keys('session:never-issued')).length, 0, 'nothing is created');
     assert.deepEqual(await store.alive([]), new Set());

@@ -15,7 +15,7 @@ import type { LoginThrottle, NewSession, Session, SessionStore } from '../../por
 // Refresh only a session that still exists: a plain EXPIRE + HSET would resurrect an expired one.
 const TOUCH_SCRIPT = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return nil end
-redis.call('HSET', KEYS[1], 'last_active_at', ARGV[1])
+redis.call('HSET', KEYS[1], 'last_activity', ARGV[1])
 redis.call('EXPIRE', KEYS[1], ARGV[2])
 return redis.call('HGETALL', KEYS[1])`;
 
@@ -55,11 +55,15 @@ return found`;
 /** Keys per script call of `alive`. */
 const ALIVE_CHUNK = 1000;
 
+const epochSeconds = () => Math.floor(Date.now() / 1000);
+
 const hashToken = (token: string) => createHash('sha256').update(token).digest('base64url');
 
 /**
- * `session:{id}` hashes (the seed's layout) with a sliding TTL. The id is the SHA-256 of the bearer
- * token, so whoever can read Redis still cannot impersonate anyone.
+ * `session:{id}` hashes with a sliding TTL. The id is the SHA-256 of the bearer token, so whoever
+ * can read Redis still cannot impersonate anyone. The seed's fields `user_id`, `username`, `email`,
+ * `login_time` and `last_activity` (epoch seconds; refreshed on every use, with the TTL), and what
+ * the system needs beside them: `session_id`, `role`, `role_version`, `ip`, `user_agent`.
  */
 export class RedisSessionStore implements SessionStore {
   constructor(
@@ -78,16 +82,17 @@ export class RedisSessionStore implements SessionStore {
 
   async create(input: NewSession) {
     const token = randomBytes(32).toString('base64url');
-    const now = new Date().toISOString();
-    const session: Session = { sessionId: hashToken(token), ...input, createdAt: now, lastActiveAt: now };
+    const now = epochSeconds();
+    const session: Session = { sessionId: hashToken(token), ...input, loginTime: now, lastActivity: now };
     const fields = {
       session_id: session.sessionId,
       user_id: session.userId,
       username: session.username,
+      email: session.email,
       role: session.role,
       role_version: String(session.roleVersion),
-      created_at: session.createdAt,
-      last_active_at: session.lastActiveAt,
+      login_time: String(session.loginTime),
+      last_activity: String(session.lastActivity),
       ip: session.ip,
       user_agent: session.userAgent,
     };
@@ -114,7 +119,7 @@ export class RedisSessionStore implements SessionStore {
       TOUCH_SCRIPT,
       1,
       this.key(sessionId),
-      new Date().toISOString(),
+      epochSeconds(),
       this.ttlSeconds,
     )) as string[] | null;
     if (!flat) return null;
@@ -124,10 +129,11 @@ export class RedisSessionStore implements SessionStore {
       sessionId,
       userId: f.get('user_id') ?? '',
       username: f.get('username') ?? '',
+      email: f.get('email') ?? '',
       role: f.get('role') === 'admin' ? 'admin' : 'user',
       roleVersion: Number(f.get('role_version') ?? 0),
-      createdAt: f.get('created_at') ?? '',
-      lastActiveAt: f.get('last_active_at') ?? '',
+      loginTime: Number(f.get('login_time') ?? 0),
+      lastActivity: Number(f.get('last_activity') ?? 0),
       ip: f.get('ip') ?? '',
       userAgent: f.get('user_agent') ?? '',
     };

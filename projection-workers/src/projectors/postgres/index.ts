@@ -5,6 +5,8 @@ import { meetingAccessProjector } from './meeting-access-projector.js';
 import { mediaStreamsProjector } from './media-streams-projector.js';
 import { meetingsProjector } from './meetings-projector.js';
 import { operationLogsProjector } from './operation-logs-projector.js';
+import { signalingSessionsProjector } from './signaling-sessions-projector.js';
+import { systemConfigsProjector } from './system-configs-projector.js';
 import { usersProjector } from './users-projector.js';
 
 export {
@@ -13,6 +15,8 @@ export {
   meetingAccessProjector,
   meetingsProjector,
   operationLogsProjector,
+  signalingSessionsProjector,
+  systemConfigsProjector,
   usersProjector,
 };
 export { privateEventTypes } from './operation-logs-projector.js';
@@ -28,4 +32,6 @@ export const postgresProjectors: readonly Projector<ClientBase>[] = [
   mediaStreamsProjector,
   chatProjector,
   operationLogsProjector,
+  systemConfigsProjector,
+  signalingSessionsProjector,
 ];

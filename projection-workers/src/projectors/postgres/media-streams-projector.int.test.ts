@@ -28,8 +28,8 @@ const apply = (events: readonly DecodedEvent[]) => applyInTransaction(pool, medi
 const streamRow = async (id: string) =>
   (
     await pool.query(
-      `SELECT meeting_id, user_id, kind, sfu_node_id, producer_id, codec, status, close_reason, published_at,
-         closed_at, bitrate_kbps, packet_loss_percent, jitter_ms, rtt_ms, last_sampled_at, last_stream_version,
+      `SELECT meeting_id, user_id, stream_type, sfu_node_id, producer_id, codec, status, close_reason, published_at,
+         closed_at, bitrate, packet_loss_percent, jitter_ms, rtt_ms, last_sampled_at, last_stream_version,
          created_at
        FROM media_streams WHERE id = $1`,
       [id],
@@ -104,7 +104,7 @@ test('publishing, sampling and closing: the quality columns hold the latest samp
   const audioRow = {
     meeting_id: meetingId,
     user_id: userId,
-    kind: 'audio',
+    stream_type: 'audio',
     sfu_node_id: 'sfu-1',
     producer_id: 'producer-a',
     codec: 'opus',
@@ -112,7 +112,7 @@ test('publishing, sampling and closing: the quality columns hold the latest samp
     close_reason: null,
     published_at: e.audioPublished.occurredAt,
     closed_at: null,
-    bitrate_kbps: null,
+    bitrate: null,
     packet_loss_percent: null,
     jitter_ms: null,
     rtt_ms: null,
@@ -125,7 +125,7 @@ test('publishing, sampling and closing: the quality columns hold the latest samp
   await apply([e.audioSample1, e.videoSample]);
   const sampled = {
     ...audioRow,
-    bitrate_kbps: 32,
+    bitrate: 32,
     packet_loss_percent: 0.5,
     jitter_ms: 4,
     rtt_ms: 40,
@@ -135,12 +135,12 @@ test('publishing, sampling and closing: the quality columns hold the latest samp
   assert.deepEqual(await streamRow(audio), sampled);
   assert.deepEqual(await streamRow(video), {
     ...audioRow,
-    kind: 'video',
+    stream_type: 'video',
     sfu_node_id: 'sfu-2',
     producer_id: 'producer-v',
     codec: 'VP8',
     published_at: e.videoPublished.occurredAt,
-    bitrate_kbps: 1500,
+    bitrate: 1500,
     packet_loss_percent: 0,
     jitter_ms: 9.5,
     rtt_ms: null,
@@ -152,7 +152,7 @@ test('publishing, sampling and closing: the quality columns hold the latest samp
   await apply([e.audioSample2]);
   const resampled = {
     ...sampled,
-    bitrate_kbps: 48.25,
+    bitrate: 48.25,
     packet_loss_percent: 2,
     jitter_ms: 6,
     rtt_ms: 55,
@@ -171,7 +171,7 @@ test('publishing, sampling and closing: the quality columns hold the latest samp
   });
   // A redelivered older sample does not overwrite the newer one.
   await apply([e.audioSample1]);
-  assert.equal((await streamRow(audio))?.bitrate_kbps, 48.25);
+  assert.equal((await streamRow(audio))?.bitrate, 48.25);
 });
 
 test('applying the batch again, or any prefix of it, leaves every row identical', async () => {
@@ -226,13 +226,13 @@ test('many samples of a stream in one batch: one load, one write, the latest sam
 
   const audioRow = await streamRow(audio);
   assert.deepEqual(
-    [audioRow?.bitrate_kbps, audioRow?.packet_loss_percent, audioRow?.jitter_ms, audioRow?.rtt_ms],
+    [audioRow?.bitrate, audioRow?.packet_loss_percent, audioRow?.jitter_ms, audioRow?.rtt_ms],
     [219, 19, 29.75, 119],
   );
   assert.deepEqual(audioRow?.last_sampled_at, new Date(last.data.sampledAt));
   assert.equal(audioRow?.last_stream_version, String(last.streamVersion));
   const videoRow = await streamRow(video);
-  assert.deepEqual([videoRow?.bitrate_kbps, videoRow?.rtt_ms], [217, null]);
+  assert.deepEqual([videoRow?.bitrate, videoRow?.rtt_ms], [217, null]);
   assert.equal(videoRow?.last_stream_version, String(lastVideo.streamVersion));
 });
 
@@ -246,7 +246,7 @@ test('events of a batch older than their rows are skipped, the newer ones applie
   assert.deepEqual(await streamRow(video), before);
   const audioRow = await streamRow(audio);
   assert.deepEqual(
-    [audioRow?.status, audioRow?.bitrate_kbps, audioRow?.last_stream_version],
+    [audioRow?.status, audioRow?.bitrate, audioRow?.last_stream_version],
     ['closed', 48.25, String(e.audioClosed.streamVersion)],
   );
 

@@ -6,7 +6,7 @@ interface MediaStreamRow {
   id: string;
   meeting_id: string;
   user_id: string;
-  kind: string;
+  stream_type: string;
   sfu_node_id: string;
   producer_id: string;
   codec: string;
@@ -14,7 +14,7 @@ interface MediaStreamRow {
   close_reason: string | null;
   published_at: string;
   closed_at: string | null;
-  bitrate_kbps: string | null;
+  bitrate: string | null;
   packet_loss_percent: string | null;
   jitter_ms: string | null;
   rtt_ms: string | null;
@@ -31,7 +31,7 @@ const mediaStreams: TableSpec<MediaStreamRow> = {
     id: 'uuid',
     meeting_id: 'uuid',
     user_id: 'uuid',
-    kind: 'text',
+    stream_type: 'text',
     sfu_node_id: 'text',
     producer_id: 'text',
     codec: 'text',
@@ -39,7 +39,7 @@ const mediaStreams: TableSpec<MediaStreamRow> = {
     close_reason: 'text',
     published_at: 'timestamptz',
     closed_at: 'timestamptz',
-    bitrate_kbps: 'double precision',
+    bitrate: 'double precision',
     packet_loss_percent: 'double precision',
     jitter_ms: 'double precision',
     rtt_ms: 'double precision',
@@ -77,7 +77,7 @@ export const mediaStreamsProjector = defineBatchProjector(
           id: data.mediaStreamId,
           meeting_id: data.meetingId,
           user_id: data.userId,
-          kind: data.kind,
+          stream_type: data.kind,
           sfu_node_id: data.sfuNodeId,
           producer_id: data.producerId,
           codec: data.codec,
@@ -85,7 +85,7 @@ export const mediaStreamsProjector = defineBatchProjector(
           close_reason: null,
           published_at: publishedAt,
           closed_at: null,
-          bitrate_kbps: null,
+          bitrate: null,
           packet_loss_percent: null,
           jitter_ms: null,
           rtt_ms: null,
@@ -97,7 +97,7 @@ export const mediaStreamsProjector = defineBatchProjector(
         (s) => {
           s.meeting_id = data.meetingId;
           s.user_id = data.userId;
-          s.kind = data.kind;
+          s.stream_type = data.kind;
           s.sfu_node_id = data.sfuNodeId;
           s.producer_id = data.producerId;
           s.codec = data.codec;
@@ -117,7 +117,7 @@ export const mediaStreamsProjector = defineBatchProjector(
     /** The quality columns hold the latest sample; `last_sampled_at` is the SFU's time of measuring. */
     MediaStreamQualitySampled: (state, { data, streamVersion }) =>
       state.rows.update(data.mediaStreamId, streamVersion, (s) => {
-        s.bitrate_kbps = float(data.bitrateKbps);
+        s.bitrate = float(data.bitrateKbps);
         s.packet_loss_percent = float(data.packetLossPercent);
         s.jitter_ms = float(data.jitterMs);
         s.rtt_ms = float(data.rttMs);

@@ -10,6 +10,39 @@ import { timestamp as at } from './versioned-rows.js';
  * when the event's stream version is above the row's, so a replayed event leaves every row as it is.
  */
 
+/**
+ * The seed's "会议创建: 创建会议 + 添加创建者为参与者": scheduling a meeting gives its creator a
+ * participant row with the host role. join_time stays NULL until they actually join (it records
+ * presence, which active_meetings_stats and the room counts go by); mute and video take the seed's
+ * defaults until the join says otherwise. Scheduling again makes the (new) creator a host again.
+ */
+export function addCreator(
+  state: MeetingsState,
+  { data, streamVersion, occurredAt }: EventOf<'MeetingScheduled'>,
+) {
+  state.participants.upsert(
+    participantKey(data.meetingId, data.hostId),
+    streamVersion,
+    () => ({
+      meeting_id: data.meetingId,
+      user_id: data.hostId,
+      role: 'host',
+      join_time: null,
+      leave_time: null,
+      leave_reason: null,
+      removed_by: null,
+      remove_reason: null,
+      is_muted: false,
+      is_video_on: true,
+      last_stream_version: streamVersion,
+      created_at: at(occurredAt),
+    }),
+    (p) => {
+      p.role = 'host';
+    },
+  );
+}
+
 /** A join, first or again: a rejoin reuses the row and forgets how the user last left. */
 export function join(
   state: MeetingsState,
@@ -23,8 +56,8 @@ export function join(
       meeting_id: data.meetingId,
       user_id: data.userId,
       role: data.role,
-      joined_at: joinedAt,
-      left_at: null,
+      join_time: joinedAt,
+      leave_time: null,
       leave_reason: null,
       removed_by: null,
       remove_reason: null,
@@ -35,8 +68,8 @@ export function join(
     }),
     (p) => {
       p.role = data.role;
-      p.joined_at = joinedAt;
-      p.left_at = null;
+      p.join_time = joinedAt;
+      p.leave_time = null;
       p.leave_reason = null;
       p.removed_by = null;
       p.remove_reason = null;
@@ -55,7 +88,7 @@ export function markLeft(state: MeetingsState, event: LeaveEvent) {
       ? ['removed', event.data.removedBy, event.data.reason]
       : [event.data.reason, null, null];
   state.participants.update(participantKey(data.meetingId, data.userId), streamVersion, (p) => {
-    p.left_at = at(occurredAt);
+    p.leave_time = at(occurredAt);
     p.leave_reason = leaveReason;
     p.removed_by = removedBy;
     p.remove_reason = removeReason;
@@ -100,9 +133,9 @@ export function openRoom(
     data.meetingId,
     streamVersion,
     () => ({
-      id: data.meetingId,
+      room_id: data.meetingId,
       meeting_id: data.meetingId,
-      room_status: 'open',
+      status: 'open',
       current_participants: present,
       opened_at: openedAt,
       closed_at: null,
@@ -110,7 +143,7 @@ export function openRoom(
       created_at: openedAt,
     }),
     (r) => {
-      r.room_status = 'open';
+      r.status = 'open';
       r.current_participants = present;
       r.opened_at = openedAt;
       r.closed_at = null;
@@ -135,7 +168,7 @@ export function closeRoom(
   { data, streamVersion, occurredAt }: EventOf<'MeetingEnded'>,
 ) {
   state.rooms.update(data.meetingId, streamVersion, (r) => {
-    r.room_status = 'closed';
+    r.status = 'closed';
     r.closed_at = at(occurredAt);
     r.current_participants = state.present(data.meetingId);
   });

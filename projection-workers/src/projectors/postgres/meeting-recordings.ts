@@ -5,7 +5,9 @@ import { timestamp } from './versioned-rows.js';
 /*
  * meeting_recordings (id = recordingId) and the meeting's is_recording flag, from the meeting
  * stream, folded in memory. As everywhere: rows chosen by key, changed only below the event's
- * stream version.
+ * stream version. Status, in the seed's words where it has them: `recording` while it runs (the
+ * seed names no value for that), `processing` from the stop until the file is stored, then
+ * `completed` or `failed`.
  */
 
 export function insertStarted(
@@ -25,9 +27,9 @@ export function insertStarted(
       started_at: startedAt,
       stopped_at: null,
       completed_at: null,
-      storage_key: null,
-      size_bytes: null,
-      duration_seconds: null,
+      file_path: null,
+      file_size: null,
+      duration: null,
       format: null,
       failure_reason: null,
       last_stream_version: streamVersion,
@@ -48,13 +50,17 @@ export function markStopped(
   { data, streamVersion, occurredAt }: EventOf<'RecordingStopped'>,
 ) {
   state.recordings.update(data.recordingId, streamVersion, (r) => {
-    r.status = 'stopped';
+    // The seed's `processing`: stopped, and the file not stored yet (RecordingCompleted/Failed follow).
+    r.status = 'processing';
     r.stopped_by = data.stoppedBy;
     r.stopped_at = timestamp(occurredAt);
   });
 }
 
-/** Numbers go to bigint / numeric as PostgreSQL would have parsed them from a parameter. */
+/**
+ * The file is stored: `completed`. Sizes go to bigint as PostgreSQL would have parsed them from a
+ * parameter; the duration is whole seconds, as the seed's `duration INT` (rounded half up).
+ */
 export function markCompleted(
   state: MeetingsState,
   { data, streamVersion, occurredAt }: EventOf<'RecordingCompleted'>,
@@ -62,9 +68,9 @@ export function markCompleted(
   state.recordings.update(data.recordingId, streamVersion, (r) => {
     r.status = 'completed';
     r.completed_at = timestamp(occurredAt);
-    r.storage_key = data.storageKey;
-    r.size_bytes = String(data.sizeBytes);
-    r.duration_seconds = String(data.durationSeconds);
+    r.file_path = data.storageKey;
+    r.file_size = String(data.sizeBytes);
+    r.duration = Math.round(data.durationSeconds);
     r.format = data.format;
   });
 }

@@ -33,7 +33,7 @@ const one = async (sql: string, ...params: unknown[]) =>
 
 const meetingRow = (id: string) =>
   one(
-    `SELECT host_id, title, description, status, scheduled_start_at, scheduled_end_at, actual_start_at,
+    `SELECT creator_id, title, description, status, start_time, end_time, actual_start_at,
        actual_end_at, max_participants, is_recording, settings, cancel_reason, deleted_at, last_stream_version,
        created_at
      FROM meetings WHERE id = $1`,
@@ -41,7 +41,7 @@ const meetingRow = (id: string) =>
   );
 const participantRow = (meetingId: string, userId: string) =>
   one(
-    `SELECT role, joined_at, left_at, leave_reason, removed_by, remove_reason, is_muted, is_video_on,
+    `SELECT role, join_time, leave_time, leave_reason, removed_by, remove_reason, is_muted, is_video_on,
        last_stream_version
      FROM meeting_participants WHERE meeting_id = $1 AND user_id = $2`,
     meetingId,
@@ -49,15 +49,15 @@ const participantRow = (meetingId: string, userId: string) =>
   );
 const roomRow = (meetingId: string) =>
   one(
-    `SELECT id, sfu_node_id, room_status, current_participants, opened_at, closed_at, last_stream_version,
+    `SELECT room_id, sfu_node_id, status, current_participants, opened_at, closed_at, last_stream_version,
        created_at
      FROM meeting_rooms WHERE meeting_id = $1`,
     meetingId,
   );
 const recordingRow = (id: string) =>
   one(
-    `SELECT meeting_id, started_by, stopped_by, status, started_at, stopped_at, completed_at, storage_key,
-       size_bytes, duration_seconds, format, failure_reason, deleted_at, last_stream_version
+    `SELECT meeting_id, started_by, stopped_by, status, started_at, stopped_at, completed_at, file_path,
+       file_size, duration, format, failure_reason, deleted_at, last_stream_version
      FROM meeting_recordings WHERE id = $1`,
     id,
   );
@@ -217,12 +217,12 @@ test('a meeting from scheduling to its end, one event at a time', async () => {
   const version = (event: DecodedEvent) => String(event.streamVersion);
 
   const scheduledMeeting = {
-    host_id: host,
+    creator_id: host,
     title: 'Weekly sync',
     description: 'Status round',
     status: 'scheduled',
-    scheduled_start_at: new Date('2026-03-02T10:00:00.000Z'),
-    scheduled_end_at: new Date('2026-03-02T11:00:00.000Z'),
+    start_time: new Date('2026-03-02T10:00:00.000Z'),
+    end_time: new Date('2026-03-02T11:00:00.000Z'),
     actual_start_at: null,
     actual_end_at: null,
     max_participants: 10,
@@ -248,8 +248,8 @@ test('a meeting from scheduling to its end, one event at a time', async () => {
   };
   const joined = (event: DecodedEvent, role: string, isMuted: boolean, isVideoOn: boolean) => ({
     role,
-    joined_at: at(event),
-    left_at: null,
+    join_time: at(event),
+    leave_time: null,
     leave_reason: null,
     removed_by: null,
     remove_reason: null,
@@ -265,9 +265,9 @@ test('a meeting from scheduling to its end, one event at a time', async () => {
     started_at: at(started),
     stopped_at: null,
     completed_at: null,
-    storage_key: null,
-    size_bytes: null,
-    duration_seconds: null,
+    file_path: null,
+    file_size: null,
+    duration: null,
     format: null,
     failure_reason: null,
     deleted_at: null,
@@ -307,9 +307,9 @@ test('a meeting from scheduling to its end, one event at a time', async () => {
       check: async () => {
         assert.deepEqual(await meetingRow(meetingId), startedMeeting);
         assert.deepEqual(await roomRow(meetingId), {
-          id: meetingId,
+          room_id: meetingId,
           sfu_node_id: null,
-          room_status: 'open',
+          status: 'open',
           current_participants: 1,
           opened_at: at(e.started),
           closed_at: null,
@@ -380,7 +380,7 @@ test('a meeting from scheduling to its end, one event at a time', async () => {
       check: async () =>
         assert.deepEqual(await participantRow(meetingId, bob), {
           ...joined(e.bobJoins, 'participant', false, true),
-          left_at: at(e.bobRemoved),
+          leave_time: at(e.bobRemoved),
           leave_reason: 'removed',
           removed_by: host,
           remove_reason: 'disruptive',
@@ -393,7 +393,7 @@ test('a meeting from scheduling to its end, one event at a time', async () => {
       check: async () =>
         assert.deepEqual(await participantRow(meetingId, ann), {
           ...joined(e.annWaits, 'host', false, true),
-          left_at: at(e.annLeaves),
+          leave_time: at(e.annLeaves),
           leave_reason: 'left',
           last_stream_version: version(e.annLeaves),
         }),
@@ -414,7 +414,7 @@ test('a meeting from scheduling to its end, one event at a time', async () => {
       check: async () => {
         assert.deepEqual(await recordingRow(r1), {
           ...r1Recording,
-          status: 'stopped',
+          status: 'processing',
           stopped_by: host,
           stopped_at: at(e.r1Stopped),
           last_stream_version: version(e.r1Stopped),
@@ -432,9 +432,9 @@ test('a meeting from scheduling to its end, one event at a time', async () => {
           stopped_by: host,
           stopped_at: at(e.r1Stopped),
           completed_at: at(e.r1Completed),
-          storage_key: `recordings/${r1}.webm`,
-          size_bytes: '123456789',
-          duration_seconds: '4.5',
+          file_path: `recordings/${r1}.webm`,
+          file_size: '123456789',
+          duration: 5,
           format: 'webm',
           last_stream_version: version(e.r1Completed),
         });
@@ -478,7 +478,7 @@ test('a meeting from scheduling to its end, one event at a time', async () => {
       event: e.r3Stopped,
       present: 0,
       check: async () => {
-        assert.equal((await recordingRow(r3))?.status, 'stopped');
+        assert.equal((await recordingRow(r3))?.status, 'processing');
         await isRecording(false);
       },
     },
@@ -504,9 +504,9 @@ test('a meeting from scheduling to its end, one event at a time', async () => {
     last_stream_version: version(e.ended),
   });
   assert.deepEqual(await roomRow(meetingId), {
-    id: meetingId,
+    room_id: meetingId,
     sfu_node_id: null,
-    room_status: 'closed',
+    status: 'closed',
     current_participants: 0,
     opened_at: at(e.started),
     closed_at: at(e.ended),
@@ -514,7 +514,7 @@ test('a meeting from scheduling to its end, one event at a time', async () => {
     created_at: at(e.started),
   });
   const endedBy = (event: DecodedEvent) => ({
-    left_at: at(event),
+    leave_time: at(event),
     leave_reason: 'meeting_ended',
     last_stream_version: version(event),
   });
@@ -542,7 +542,7 @@ test('a meeting from scheduling to its end, one event at a time', async () => {
   assert.deepEqual(counts, [{ participants: 4, recordings: 3 }], 'one row per user, one per recording');
   assert.deepEqual(await recordingRow(r3), {
     ...r3Recording,
-    status: 'stopped',
+    status: 'processing',
     stopped_by: host,
     stopped_at: at(e.r3Stopped),
     last_stream_version: version(e.r3Stopped),
@@ -573,12 +573,12 @@ test('a cancelled meeting: its waiting participants leave, it keeps the reason a
   await apply([scheduled, joined, left, cancelled]);
 
   assert.deepEqual(await meetingRow(m.meetingId), {
-    host_id: host,
+    creator_id: host,
     title: 'Cancelled',
     description: null,
     status: 'cancelled',
-    scheduled_start_at: new Date('2026-03-03T10:00:00.000Z'),
-    scheduled_end_at: null,
+    start_time: new Date('2026-03-03T10:00:00.000Z'),
+    end_time: null,
     actual_start_at: null,
     actual_end_at: null,
     max_participants: 3,
@@ -591,8 +591,8 @@ test('a cancelled meeting: its waiting participants leave, it keeps the reason a
   });
   assert.deepEqual(await participantRow(m.meetingId, guest), {
     role: 'participant',
-    joined_at: joined.occurredAt,
-    left_at: left.occurredAt,
+    join_time: joined.occurredAt,
+    leave_time: left.occurredAt,
     leave_reason: 'meeting_ended',
     removed_by: null,
     remove_reason: null,
@@ -784,8 +784,8 @@ test('one batch with a join, leave and rejoin of the same user gives the rows of
   assert.equal(await presentInView(meetingId), 3);
   assert.deepEqual(await participantRow(meetingId, ann), {
     role: 'host',
-    joined_at: e.annRejoins.occurredAt,
-    left_at: null,
+    join_time: e.annRejoins.occurredAt,
+    leave_time: null,
     leave_reason: null,
     removed_by: null,
     remove_reason: null,

@@ -2,6 +2,7 @@ import type { EventType } from '@meetings/events';
 import { defineBatchProjector } from './define-projector.js';
 import type { EventOf, FoldHandlers } from './define-projector.js';
 import {
+  addCreator,
   changeParticipant,
   closeRoom,
   join,
@@ -32,18 +33,19 @@ export const meetingsProjector = defineBatchProjector(
   'meetings',
   (tx, events) => MeetingsState.load(tx, events),
   reflectingTheStream({
-    MeetingScheduled: (state, { data, streamVersion, occurredAt }) =>
+    MeetingScheduled: (state, event) => {
+      const { data, streamVersion, occurredAt } = event;
       state.meetings.upsert(
         data.meetingId,
         streamVersion,
         () => ({
           id: data.meetingId,
-          host_id: data.hostId,
+          creator_id: data.hostId,
           title: data.title,
           description: data.description,
           status: 'scheduled',
-          scheduled_start_at: data.scheduledStartAt,
-          scheduled_end_at: data.scheduledEndAt,
+          start_time: data.scheduledStartAt,
+          end_time: data.scheduledEndAt,
           actual_start_at: null,
           actual_end_at: null,
           max_participants: data.maxParticipants,
@@ -57,18 +59,20 @@ export const meetingsProjector = defineBatchProjector(
         }),
         // Scheduling again replaces the plan; what happened since (start, recording) stays.
         (m) => {
-          m.host_id = data.hostId;
+          m.creator_id = data.hostId;
           m.title = data.title;
           m.description = data.description;
           m.status = 'scheduled';
-          m.scheduled_start_at = data.scheduledStartAt;
-          m.scheduled_end_at = data.scheduledEndAt;
+          m.start_time = data.scheduledStartAt;
+          m.end_time = data.scheduledEndAt;
           m.max_participants = data.maxParticipants;
           m.settings = JSON.stringify(data.settings);
           m.access = data.settings.access;
           m.lobby = data.settings.lobby;
         },
-      ),
+      );
+      addCreator(state, event);
+    },
 
     /** Absent settings did not change; the passcode's version stays on the write side. */
     MeetingSettingsChanged: (state, { data, streamVersion }) =>
@@ -87,8 +91,8 @@ export const meetingsProjector = defineBatchProjector(
       state.meetings.update(data.meetingId, streamVersion, (m) => {
         m.title = data.title ?? m.title;
         if (data.description !== undefined) m.description = data.description;
-        m.scheduled_start_at = data.scheduledStartAt ?? m.scheduled_start_at;
-        if (data.scheduledEndAt !== undefined) m.scheduled_end_at = data.scheduledEndAt;
+        m.start_time = data.scheduledStartAt ?? m.start_time;
+        if (data.scheduledEndAt !== undefined) m.end_time = data.scheduledEndAt;
         m.max_participants = data.maxParticipants ?? m.max_participants;
       }),
 

@@ -10,12 +10,12 @@ import type { TableSpec } from './versioned-rows.js';
 
 export interface MeetingRow {
   id: string;
-  host_id: string;
+  creator_id: string;
   title: string;
   description: string | null;
   status: string;
-  scheduled_start_at: string;
-  scheduled_end_at: string | null;
+  start_time: string;
+  end_time: string | null;
   actual_start_at: string | null;
   actual_end_at: string | null;
   max_participants: number;
@@ -32,8 +32,8 @@ export interface ParticipantRow {
   meeting_id: string;
   user_id: string;
   role: string;
-  joined_at: string | null;
-  left_at: string | null;
+  join_time: string | null;
+  leave_time: string | null;
   leave_reason: string | null;
   removed_by: string | null;
   remove_reason: string | null;
@@ -44,9 +44,9 @@ export interface ParticipantRow {
 }
 
 export interface RoomRow {
-  id: string;
+  room_id: string;
   meeting_id: string;
-  room_status: string;
+  status: string;
   current_participants: number;
   opened_at: string;
   closed_at: string | null;
@@ -63,9 +63,9 @@ export interface RecordingRow {
   started_at: string;
   stopped_at: string | null;
   completed_at: string | null;
-  storage_key: string | null;
-  size_bytes: string | null;
-  duration_seconds: string | null;
+  file_path: string | null;
+  file_size: string | null;
+  duration: number | null;
   format: string | null;
   failure_reason: string | null;
   last_stream_version: number;
@@ -78,12 +78,12 @@ const meetings: TableSpec<MeetingRow> = {
   insertOnly: ['created_at'],
   columns: {
     id: 'uuid',
-    host_id: 'uuid',
+    creator_id: 'uuid',
     title: 'text',
     description: 'text',
     status: 'text',
-    scheduled_start_at: 'timestamptz',
-    scheduled_end_at: 'timestamptz',
+    start_time: 'timestamptz',
+    end_time: 'timestamptz',
     actual_start_at: 'timestamptz',
     actual_end_at: 'timestamptz',
     max_participants: 'integer',
@@ -105,8 +105,8 @@ const participants: TableSpec<ParticipantRow> = {
     meeting_id: 'uuid',
     user_id: 'uuid',
     role: 'text',
-    joined_at: 'timestamptz',
-    left_at: 'timestamptz',
+    join_time: 'timestamptz',
+    leave_time: 'timestamptz',
     leave_reason: 'text',
     removed_by: 'uuid',
     remove_reason: 'text',
@@ -121,11 +121,11 @@ const participants: TableSpec<ParticipantRow> = {
 const rooms: TableSpec<RoomRow> = {
   table: 'meeting_rooms',
   key: ['meeting_id'],
-  insertOnly: ['id', 'created_at'],
+  insertOnly: ['room_id', 'created_at'],
   columns: {
-    id: 'uuid',
+    room_id: 'uuid',
     meeting_id: 'uuid',
-    room_status: 'text',
+    status: 'text',
     current_participants: 'integer',
     opened_at: 'timestamptz',
     closed_at: 'timestamptz',
@@ -147,9 +147,9 @@ const recordings: TableSpec<RecordingRow> = {
     started_at: 'timestamptz',
     stopped_at: 'timestamptz',
     completed_at: 'timestamptz',
-    storage_key: 'text',
-    size_bytes: 'bigint',
-    duration_seconds: 'numeric',
+    file_path: 'text',
+    file_size: 'bigint',
+    duration: 'integer',
     format: 'text',
     failure_reason: 'text',
     last_stream_version: 'bigint',
@@ -160,11 +160,14 @@ const recordings: TableSpec<RecordingRow> = {
 export const participantKey = (meetingId: string, userId: string) => `${meetingId}/${userId}`;
 
 /** Present = joined and not left since; the same definition as active_meetings_stats. */
-export const isPresent = (p: ParticipantRow) => p.joined_at !== null && p.left_at === null;
+export const isPresent = (p: ParticipantRow) => p.join_time !== null && p.leave_time === null;
 
-/** The meeting's events carry `meetingId`; participant and recording events their own keys too. */
+/**
+ * The meeting's events carry `meetingId`; participant and recording events their own keys too, and
+ * MeetingScheduled the creator, whose participant row it writes.
+ */
 interface Keyed {
-  data: { meetingId: string; userId?: string; recordingId?: string };
+  data: { meetingId: string; userId?: string; hostId?: string; recordingId?: string };
 }
 
 export class MeetingsState {
@@ -190,8 +193,8 @@ export class MeetingsState {
     const recordingIds = new Set<string>();
     for (const { data } of events) {
       meetingIds.add(data.meetingId);
-      if (data.userId !== undefined)
-        users.set(participantKey(data.meetingId, data.userId), [data.meetingId, data.userId]);
+      const userId = data.userId ?? data.hostId;
+      if (userId !== undefined) users.set(participantKey(data.meetingId, userId), [data.meetingId, userId]);
       if (data.recordingId !== undefined) recordingIds.add(data.recordingId);
     }
     const ids = [...meetingIds];
@@ -210,7 +213,7 @@ export class MeetingsState {
     const { rows } = await tx.query<{ id: string; present: number; recording: number }>(
       `SELECT m.id,
          (SELECT count(*)::integer FROM meeting_participants p
-          WHERE p.meeting_id = m.id AND p.joined_at IS NOT NULL AND p.left_at IS NULL) AS present,
+          WHERE p.meeting_id = m.id AND p.join_time IS NOT NULL AND p.leave_time IS NULL) AS present,
          (SELECT count(*)::integer FROM meeting_recordings r
           WHERE r.meeting_id = m.id AND r.status = 'recording') AS recording
        FROM unnest($1::uuid[]) AS m(id)`,
@@ -224,7 +227,7 @@ export class MeetingsState {
     return state;
   }
 
-  /** `SELECT count(*) ... joined_at IS NOT NULL AND left_at IS NULL` at this point of the batch. */
+  /** `SELECT count(*) ... join_time IS NOT NULL AND leave_time IS NULL` at this point of the batch. */
   present(meetingId: string): number {
     return (this.presentElsewhere.get(meetingId) ?? 0) + this.presentHeld(meetingId);
   }

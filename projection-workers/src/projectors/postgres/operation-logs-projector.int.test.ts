@@ -114,20 +114,18 @@ test('one row per event, with actor, resource, details and correlation; none for
   await apply(all);
 
   const { rows } = await pool.query(
-    `SELECT event_id, actor_user_id, action, resource_type, resource_id, details, correlation_id, occurred_at,
-       created_at
-     FROM operation_logs WHERE event_id = ANY($1) ORDER BY occurred_at`,
+    `SELECT event_id, user_id, action, resource_type, resource_id, details, correlation_id, created_at
+     FROM operation_logs WHERE event_id = ANY($1) ORDER BY created_at`,
     [all.map((e) => e.eventId)],
   );
   const row = (event: DecodedEvent, resourceType: string, resourceId: string, actor: string | null) => ({
     event_id: event.eventId,
-    actor_user_id: actor,
+    user_id: actor,
     action: event.type,
     resource_type: resourceType,
     resource_id: resourceId,
     details: event.data,
     correlation_id: `req-${userId}`,
-    occurred_at: event.occurredAt,
     created_at: event.occurredAt,
   });
   assert.deepEqual(rows, [

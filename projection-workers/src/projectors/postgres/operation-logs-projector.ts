@@ -15,7 +15,7 @@ export const privateEventTypes: ReadonlySet<EventType> = new Set<EventType>([
  * The audit trail: one operation_logs row per event of every public type. The row is keyed by the
  * event id (ON CONFLICT DO NOTHING), as the log mixes every stream and so has no single stream
  * version. resource_type is the stream's category (`meeting`, `user`, `media`) and resource_id the
- * rest of the stream id.
+ * rest of the stream id; created_at (the seed's audit time) is when the event occurred.
  */
 export const operationLogsProjector: Projector<ClientBase> = {
   name: 'operation-logs',
@@ -29,9 +29,9 @@ export const operationLogsProjector: Projector<ClientBase> = {
     const column = <T>(pick: (e: (typeof logged)[number]) => T) => logged.map(pick);
     // One statement per batch: this projection reads every event of the log.
     await tx.query(
-      `INSERT INTO operation_logs (event_id, actor_user_id, action, resource_type, resource_id, details,
-         correlation_id, occurred_at, created_at)
-       SELECT e.id, e.actor, e.action, e.category, e.resource, e.details, e.correlation, e.at, e.at
+      `INSERT INTO operation_logs (event_id, user_id, action, resource_type, resource_id, details,
+         correlation_id, created_at)
+       SELECT e.id, e.actor, e.action, e.category, e.resource, e.details, e.correlation, e.at
        FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::text[], $8::timestamptz[])
          WITH ORDINALITY AS e(id, actor, action, category, resource, details, correlation, at, n)
        ORDER BY e.n

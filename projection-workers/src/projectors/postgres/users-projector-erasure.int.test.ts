@@ -31,7 +31,7 @@ const apply = (events: readonly DecodedEvent[]) => applyInTransaction(pool, user
 const row = async (id: string) =>
   (
     await pool.query(
-      `SELECT username, email, display_name, avatar_url, status, last_login_at::text, deleted_at::text
+      `SELECT username, email, full_name, avatar_url, status, last_login_at::text, deleted_at::text
        FROM users WHERE id = $1`,
       [id],
     )
@@ -80,7 +80,7 @@ test('encrypted fields project in clear; log-in, status and deletion follow; a r
   assert.deepEqual(await row(id), {
     username: a.name,
     email: `${a.name}@example.com`,
-    display_name: 'Ada Lovelace',
+    full_name: 'Ada Lovelace',
     avatar_url: `https://cdn.example.com/${a.name}.png`,
     status: 'disabled',
     last_login_at: '2026-03-02 09:00:02+00',
@@ -91,7 +91,7 @@ test('encrypted fields project in clear; log-in, status and deletion follow; a r
   const erased = {
     username: `erased-${id}`,
     email: `erased-${id}`,
-    display_name: `erased-${id}`,
+    full_name: `erased-${id}`,
     avatar_url: null,
     status: 'disabled',
     last_login_at: '2026-03-02 09:00:02+00',
@@ -125,7 +125,7 @@ test('events from before encryption project in clear, and a deletion still erase
   assert.equal((await row(id)).email, `erased-${id}`);
   // Folded in one batch (a rebuild), the deletion overwrites what the clear events wrote.
   const rebuilt = await rebuild(id, [...clear, a.deleted]);
-  assert.deepEqual([rebuilt.username, rebuilt.display_name], [`erased-${id}`, `erased-${id}`]);
+  assert.deepEqual([rebuilt.username, rebuilt.full_name], [`erased-${id}`, `erased-${id}`]);
   // And nothing new can be encrypted for the deleted user.
   await assert.rejects(vault.conceal([a.registered]), /erased/);
 });

@@ -60,7 +60,7 @@ function history(f: EventFactory) {
 const user = async (id: string) =>
   (
     await pool.query(
-      `SELECT id, username, email, display_name, avatar_url, role, status, last_login_at, deleted_at,
+      `SELECT id, username, email, full_name, avatar_url, role, status, last_login_at, deleted_at,
          last_stream_version, created_at
        FROM users WHERE id = $1`,
       [id],
@@ -115,7 +115,7 @@ test('registration inserts the user; profile updates change only the fields they
     id: ada,
     username: e.adaRegistered.data.username,
     email: e.adaRegistered.data.email,
-    display_name: 'Ada',
+    full_name: 'Ada',
     avatar_url: null,
     role: 'user',
     status: 'active',
@@ -130,7 +130,7 @@ test('registration inserts the user; profile updates change only the fields they
     id: bob,
     username: e.bobRegistered.data.username,
     email: e.bobRegistered.data.email,
-    display_name: 'Bob',
+    full_name: 'Bob',
     role: 'admin',
     created_at: e.bobRegistered.occurredAt,
   };
@@ -145,7 +145,7 @@ test('registration inserts the user; profile updates change only the fields they
   await apply([e.adaRenamed]);
   assert.deepEqual(await user(ada), {
     ...adaRow,
-    display_name: 'Ada L.',
+    full_name: 'Ada L.',
     avatar_url: 'https://cdn.example.com/ada.png',
     last_stream_version: '3',
   });
@@ -153,7 +153,7 @@ test('registration inserts the user; profile updates change only the fields they
   await apply([e.bobBoth]);
   const robert = {
     ...bobRow,
-    display_name: 'Robert',
+    full_name: 'Robert',
     avatar_url: 'https://cdn.example.com/bob.png',
     last_stream_version: '2',
   };

@@ -10,7 +10,7 @@ interface UserRow {
   id: string;
   username: string;
   email: string;
-  display_name: string;
+  full_name: string;
   avatar_url: string | null;
   role: string;
   status: string;
@@ -28,7 +28,7 @@ const users: TableSpec<UserRow> = {
     id: 'uuid',
     username: 'text',
     email: 'text',
-    display_name: 'text',
+    full_name: 'text',
     avatar_url: 'text',
     role: 'text',
     status: 'text',
@@ -61,7 +61,7 @@ const fold = defineBatchProjector(
           id: data.userId,
           username: data.username,
           email: data.email,
-          display_name: data.displayName,
+          full_name: data.displayName,
           avatar_url: null,
           role: data.role,
           status: 'active',
@@ -73,7 +73,7 @@ const fold = defineBatchProjector(
         (u) => {
           u.username = data.username;
           u.email = data.email;
-          u.display_name = data.displayName;
+          u.full_name = data.displayName;
           u.role = data.role;
         },
       ),
@@ -81,7 +81,7 @@ const fold = defineBatchProjector(
     /** Absent fields did not change; a `null` avatarUrl clears the avatar. */
     UserProfileUpdated: (state, { data, streamVersion }) =>
       state.rows.update(data.userId, streamVersion, (u) => {
-        u.display_name = data.displayName ?? u.display_name;
+        u.full_name = data.displayName ?? u.full_name;
         if (data.avatarUrl !== undefined) u.avatar_url = data.avatarUrl;
       }),
 
@@ -108,7 +108,7 @@ const fold = defineBatchProjector(
       state.rows.update(data.userId, streamVersion, (u) => {
         u.username = erasedValue(data.userId);
         u.email = erasedValue(data.userId);
-        u.display_name = erasedValue(data.userId);
+        u.full_name = erasedValue(data.userId);
         u.avatar_url = null;
         u.deleted_at = timestamp(occurredAt);
       }),

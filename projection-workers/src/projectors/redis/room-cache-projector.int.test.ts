@@ -2,13 +2,14 @@ import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { streams } from '@meetings/events';
-import type { DecodedEvent, EventData, EventType } from '@meetings/events';
+import type { DecodedEvent, EmailJob, EventData, EventType } from '@meetings/events';
 import { Redis } from 'ioredis';
 import { RedisTarget } from '../../adapters/redis/redis-target.js';
 import type { RedisUnit } from '../../adapters/redis/redis-target.js';
 import type { TargetRun } from '../../ports/checkpoint-store.js';
 import { EventFactory } from '../../testing/event-factory.js';
 import {
+  meetingInviteesKey,
   NOTIFICATION_QUEUE_KEY,
   ROOM_TTL_SECONDS,
   ROOM_VERSION_TTL_SECONDS,
@@ -18,7 +19,7 @@ import {
   roomSettingsKey,
   roomVersionKey,
 } from './room-cache-projector.js';
-import type { MeetingStartedJob, RoomChange } from './room-cache-projector.js';
+import type { RoomChange } from './room-cache-projector.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const PREFIX = `test:${randomBytes(6).toString('hex')}:`;
@@ -57,6 +58,8 @@ class MeetingStream {
   }
 
   started = (startedBy: string) => this.event('MeetingStarted', { startedBy });
+  invited = (userId: string, invitedBy: string) => this.event('ParticipantInvited', { userId, invitedBy });
+  revoked = (userId: string, revokedBy: string) => this.event('InvitationRevoked', { userId, revokedBy });
   ended = (endedBy: string) => this.event('MeetingEnded', { endedBy });
   cancelled = (cancelledBy: string) => this.event('MeetingCancelled', { cancelledBy, reason: null });
   joined = (
@@ -92,9 +95,12 @@ interface Participant {
 }
 interface Room {
   meeting_id: string;
-  status: 'waiting' | 'live';
+  status: 'waiting' | 'active';
+  /** Epoch seconds, as the seed has it. */
   created_at: string;
-  participants: Record<string, Participant>;
+  /** The seed's list of user ids, in join order. */
+  participants: string[];
+  participant_state: Record<string, Participant>;
   participant_count: string;
   lobby: Record<string, { waitingSince: string }>;
   settings: Record<string, unknown>;
@@ -109,6 +115,7 @@ let raw: Redis;
 const projector = new RoomCacheProjector({ channelPrefix: PREFIX, now: () => NOW });
 
 const iso = (event: DecodedEvent) => event.occurredAt.toISOString();
+const seconds = (event: DecodedEvent) => String(Math.floor(event.occurredAt.getTime() / 1000));
 
 let run: TargetRun<RedisUnit>;
 
@@ -128,6 +135,7 @@ async function readRoom(meetingId: string): Promise<Room | null> {
   return {
     ...hash,
     participants: json('participants'),
+    participant_state: json('participant_state'),
     lobby: json('lobby'),
     settings: json('settings'),
   } as Room;
@@ -138,12 +146,27 @@ async function readGuard(meetingId: string): Promise<number | null> {
   return text === null ? null : Number(text);
 }
 
-async function jobsOf(meetingId: string): Promise<MeetingStartedJob[]> {
+type QueuedJob = Omit<EmailJob, 'attempt'>;
+
+/** The meeting's jobs, oldest first. */
+async function jobsOf(meetingId: string): Promise<QueuedJob[]> {
   const all = await redis.lrange(NOTIFICATION_QUEUE_KEY, 0, -1);
   return all
-    .map((text) => JSON.parse(text) as MeetingStartedJob)
-    .filter((job) => job.meetingId === meetingId);
+    .map((text) => JSON.parse(text) as QueuedJob)
+    .filter((job) => job.meetingId === meetingId)
+    .reverse();
 }
+
+const startedJob = (event: DecodedEvent, meetingId: string, userId: string): QueuedJob => ({
+  jobId: `${event.eventId}:${userId}`,
+  type: 'email',
+  to: { userId },
+  kind: 'meeting.started',
+  meetingId,
+  createdAt: iso(event),
+  subject: 'A meeting you are invited to has started',
+  message: `Meeting ${meetingId} has started. Open the meetings app to join it.`,
+});
 
 async function scanKeys(client: Redis, prefix: string): Promise<string[]> {
   const keys: string[] = [];
@@ -165,9 +188,14 @@ async function dump(): Promise<{ values: Record<string, unknown>; ttls: Record<s
     let value: unknown;
     if (type === 'string') value = await raw.get(key);
     else if (type === 'list') value = await raw.lrange(key, 0, -1);
+    else if (type === 'set') value = (await raw.smembers(key)).sort();
     else if (type === 'hash') {
       const hash = await raw.hgetall(key);
-      value = { hash, participants: JSON.parse(hash.participants ?? 'null') };
+      value = {
+        hash,
+        participants: JSON.parse(hash.participants ?? 'null'),
+        participant_state: JSON.parse(hash.participant_state ?? 'null'),
+      };
     } else assert.fail(`unexpected ${type} at ${key}`);
     values[key] = { type, value };
     ttls[key] = await raw.pttl(key);
@@ -216,8 +244,9 @@ describe('RoomCacheProjector', () => {
           (expected = {
             meeting_id: m.meetingId,
             status: 'waiting',
-            created_at: iso(e),
-            participants: { [ALICE]: present(e) },
+            created_at: seconds(e),
+            participants: [ALICE],
+            participant_state: { [ALICE]: present(e) },
             participant_count: '1',
             // No MeetingScheduled was applied (skipped above), so no settings to copy.
             lobby: {},
@@ -228,19 +257,19 @@ describe('RoomCacheProjector', () => {
             updated_at: '',
           }),
       ],
-      [m.started(HOST), () => (room().status = 'live')],
-      [m.joined(HOST, 'host'), (e) => (room().participants[HOST] = present(e, 'host'))],
-      [m.muted(ALICE, HOST), () => (room().participants[ALICE]!.isMuted = true)],
-      [m.videoOff(ALICE, HOST), () => (room().participants[ALICE]!.isVideoOn = false)],
-      [m.roleChanged(ALICE, 'host', HOST), () => (room().participants[ALICE]!.role = 'host')],
-      [m.unmuted(ALICE), () => (room().participants[ALICE]!.isMuted = false)],
-      [m.videoOn(ALICE), () => (room().participants[ALICE]!.isVideoOn = true)],
+      [m.started(HOST), () => (room().status = 'active')],
+      [m.joined(HOST, 'host'), (e) => (room().participant_state[HOST] = present(e, 'host'))],
+      [m.muted(ALICE, HOST), () => (room().participant_state[ALICE]!.isMuted = true)],
+      [m.videoOff(ALICE, HOST), () => (room().participant_state[ALICE]!.isVideoOn = false)],
+      [m.roleChanged(ALICE, 'host', HOST), () => (room().participant_state[ALICE]!.role = 'host')],
+      [m.unmuted(ALICE), () => (room().participant_state[ALICE]!.isMuted = false)],
+      [m.videoOn(ALICE), () => (room().participant_state[ALICE]!.isVideoOn = true)],
       [
         m.joined(BOB, 'participant', true, false),
-        (e) => (room().participants[BOB] = { ...present(e), isMuted: true, isVideoOn: false }),
+        (e) => (room().participant_state[BOB] = { ...present(e), isMuted: true, isVideoOn: false }),
       ],
-      [m.removed(BOB, HOST), () => delete room().participants[BOB]],
-      [m.joined(BOB), (e) => (room().participants[BOB] = present(e))],
+      [m.removed(BOB, HOST), () => delete room().participant_state[BOB]],
+      [m.joined(BOB), (e) => (room().participant_state[BOB] = present(e))],
       [
         m.recordingStarted(REC_1, HOST),
         () => Object.assign(room(), { is_recording: '1', recording_id: REC_1 }),
@@ -256,10 +285,10 @@ describe('RoomCacheProjector', () => {
         m.recordingStarted(REC_3, HOST),
         () => Object.assign(room(), { is_recording: '1', recording_id: REC_3 }),
       ],
-      [m.left(ALICE), () => delete room().participants[ALICE]],
+      [m.left(ALICE), () => delete room().participant_state[ALICE]],
       // Ending: everyone leaves, the recording stops, then the meeting ends.
-      [m.left(HOST, 'meeting_ended'), () => delete room().participants[HOST]],
-      [m.left(BOB, 'meeting_ended'), () => delete room().participants[BOB]],
+      [m.left(HOST, 'meeting_ended'), () => delete room().participant_state[HOST]],
+      [m.left(BOB, 'meeting_ended'), () => delete room().participant_state[BOB]],
       [m.recordingStopped(REC_3, HOST), () => Object.assign(room(), { is_recording: '0', recording_id: '' })],
       [m.ended(HOST), () => (expected = null)],
     ];
@@ -269,8 +298,10 @@ describe('RoomCacheProjector', () => {
       change(event);
       if (expected) {
         expected.version = String(event.streamVersion);
-        expected.updated_at = iso(event);
-        expected.participant_count = String(Object.keys(expected.participants).length);
+        expected.updated_at = seconds(event);
+        // The steps add participants in join order (a rejoin after a removal goes last).
+        expected.participants = Object.keys(expected.participant_state);
+        expected.participant_count = String(expected.participants.length);
       }
       assert.deepEqual(await readRoom(m.meetingId), expected, `after ${event.type} v${event.streamVersion}`);
       if (expected) await assertRoomTtlFresh(m.meetingId);
@@ -281,17 +312,43 @@ describe('RoomCacheProjector', () => {
     const guardTtl = await redis.ttl(roomVersionKey(m.meetingId));
     assert.ok(guardTtl > ROOM_VERSION_TTL_SECONDS - 5 && guardTtl <= ROOM_VERSION_TTL_SECONDS);
 
-    const started = steps[1]![0];
-    assert.deepEqual(await jobsOf(m.meetingId), [
-      {
-        jobId: started.eventId,
-        type: 'meeting.started',
-        meetingId: m.meetingId,
-        startedBy: HOST,
-        startedAt: iso(started),
-        participantIds: [ALICE],
-      },
-    ]);
+    // Nobody was invited, so nobody is told.
+    assert.deepEqual(await jobsOf(m.meetingId), []);
+  });
+
+  test('each new invitee gets an email job; at the start, every invitee not in the room one more', async () => {
+    const m = recent();
+    const [HOST, ALICE, BOB, CAROL, DAVE] = [1, 2, 3, 4, 5].map(() => randomUUID()) as [
+      string,
+      string,
+      string,
+      string,
+      string,
+    ];
+    const invitees = [ALICE, BOB, CAROL, DAVE];
+    const invites = invitees.map((id) => m.invited(id, HOST));
+    const again = m.invited(ALICE, HOST); // already invited: no second job
+    await apply(...invites, again, m.revoked(DAVE, HOST), m.joined(ALICE));
+    const started = m.started(HOST);
+    await apply(started);
+
+    const jobs = await jobsOf(m.meetingId);
+    assert.deepEqual(
+      jobs.slice(0, 4).map((j) => [j.jobId, j.kind, j.to.userId]),
+      invites.map((e, i) => [`${e.eventId}:${invitees[i]}`, 'meeting.invited', invitees[i]]),
+    );
+    assert.equal(jobs[0]!.subject, 'You are invited to a meeting');
+    assert.equal(jobs[0]!.createdAt, iso(invites[0]!));
+    // Alice is in the room and Dave's invitation was revoked: Bob and Carol, in id order.
+    const expected = [BOB, CAROL].sort().map((id) => startedJob(started, m.meetingId, id));
+    assert.deepEqual(jobs.slice(4), expected);
+    assert.deepEqual(
+      (await redis.smembers(meetingInviteesKey(m.meetingId))).sort(),
+      [ALICE, BOB, CAROL].sort(),
+    );
+
+    await apply(m.ended(HOST));
+    assert.equal(await redis.exists(meetingInviteesKey(m.meetingId)), 0);
   });
 
   test('writes under the client prefix and refreshes the TTL on every applied change', async () => {
@@ -312,7 +369,7 @@ describe('RoomCacheProjector', () => {
     await redis.expire(roomKey(m.meetingId), 100);
     await apply(m.muted(randomUUID(), HOST));
     await assertRoomTtlFresh(m.meetingId);
-    assert.deepEqual(Object.keys((await readRoom(m.meetingId))!.participants), [ALICE]);
+    assert.deepEqual((await readRoom(m.meetingId))!.participants, [ALICE]);
   });
 
   test('settings from scheduling on, changes merged; the lobby in the room; the end removes both', async () => {
@@ -353,7 +410,7 @@ describe('RoomCacheProjector', () => {
     );
     room = (await readRoom(m.meetingId))!;
     assert.deepEqual(room.lobby, {});
-    assert.deepEqual(Object.keys(room.participants), [ALICE]);
+    assert.deepEqual(room.participants, [ALICE]);
     const changed = { ...settings, lobby: false, access: 'open' };
     assert.deepEqual(room.settings, changed);
     assert.deepEqual(JSON.parse((await redis.get(roomSettingsKey(m.meetingId)))!), changed);
@@ -384,7 +441,8 @@ describe('RoomCacheProjector', () => {
     const waiting = await readRoom(m.meetingId);
     assert.equal(waiting?.status, 'waiting');
     assert.equal(waiting.participant_count, '0');
-    assert.deepEqual(waiting.participants, {});
+    assert.deepEqual(waiting.participants, []);
+    assert.deepEqual(waiting.participant_state, {});
 
     await apply(events[4]!);
     assert.equal(await readRoom(m.meetingId), null);
@@ -403,6 +461,7 @@ describe('RoomCacheProjector', () => {
     const REC = randomUUID();
     m.skip();
     const events = [
+      m.invited(BOB, HOST),
       m.joined(ALICE),
       m.started(HOST),
       m.joined(HOST, 'host'),
@@ -436,46 +495,34 @@ describe('RoomCacheProjector', () => {
       assert.deepEqual((await dump()).values, reference.values);
     }
     const jobs = await jobsOf(m.meetingId);
-    assert.equal(jobs.length, 1);
-    assert.equal(jobs[0]!.jobId, events[1]!.eventId);
+    assert.deepEqual(
+      jobs.map((j) => j.jobId),
+      [`${events[0]!.eventId}:${BOB}`, `${events[2]!.eventId}:${BOB}`],
+    );
   });
 
-  test('a MeetingStarted older than notifyMaxAgeSeconds updates the room but pushes no job', async () => {
+  test('an invitation or start older than notifyMaxAgeSeconds pushes no job', async () => {
     const strict = new RoomCacheProjector({ notifyMaxAgeSeconds: 60, channelPrefix: PREFIX, now: () => NOW });
-    const HOST = randomUUID();
-    const ALICE = randomUUID();
-
-    const old = new MeetingStream(new Date(NOW.getTime() - 3_600_000)); // a rebuild, an hour later
-    await applyWith(strict, [old.joined(ALICE), old.started(HOST)]);
-    assert.equal((await readRoom(old.meetingId))?.status, 'live');
-    assert.deepEqual(await jobsOf(old.meetingId), []);
-
-    const justTooOld = new MeetingStream(new Date(NOW.getTime() - 61_000)); // started 61 s before NOW
-    await applyWith(strict, [justTooOld.started(HOST)]);
-    assert.equal((await readRoom(justTooOld.meetingId))?.status, 'live');
-    assert.deepEqual(await jobsOf(justTooOld.meetingId), []);
-
-    const justInTime = new MeetingStream(new Date(NOW.getTime() - 60_000)); // exactly 60 s before
-    const started = justInTime.started(HOST);
-    await applyWith(strict, [started]);
-    assert.deepEqual(await jobsOf(justInTime.meetingId), [
-      {
-        jobId: started.eventId,
-        type: 'meeting.started',
-        meetingId: justInTime.meetingId,
-        startedBy: HOST,
-        startedAt: iso(started),
-        participantIds: [],
-      },
-    ]);
-
-    // The default is ten minutes.
     const defaults = new RoomCacheProjector({ now: () => NOW });
-    const tenMinutes = new MeetingStream(new Date(NOW.getTime() - 600_000));
-    const elevenMinutes = new MeetingStream(new Date(NOW.getTime() - 660_000));
-    await applyWith(defaults, [tenMinutes.started(HOST), elevenMinutes.started(HOST)]);
-    assert.equal((await jobsOf(tenMinutes.meetingId)).length, 1);
-    assert.equal((await jobsOf(elevenMinutes.meetingId)).length, 0);
+    const [HOST, BOB] = [randomUUID(), randomUUID()];
+    /** Bob invited `age + 1` s before NOW, the meeting started `age` s before: the jobs' kinds. */
+    async function kinds(p: RoomCacheProjector, age: number) {
+      const m = new MeetingStream(new Date(NOW.getTime() - (age + 1) * 1000));
+      const started = [m.invited(BOB, HOST), m.started(HOST)];
+      await applyWith(p, started);
+      assert.equal((await readRoom(m.meetingId))?.status, 'active');
+      const jobs = await jobsOf(m.meetingId);
+      if (jobs.length === 1) assert.deepEqual(jobs[0], startedJob(started[1]!, m.meetingId, BOB));
+      return jobs.map((j) => j.kind);
+    }
+
+    assert.deepEqual(await kinds(strict, 3600), []); // a rebuild, an hour later
+    assert.deepEqual(await kinds(strict, 61), []);
+    assert.deepEqual(await kinds(strict, 60), ['meeting.started']);
+    assert.deepEqual(await kinds(strict, 59), ['meeting.invited', 'meeting.started']);
+    // The default is ten minutes.
+    assert.deepEqual(await kinds(defaults, 600), ['meeting.started']);
+    assert.deepEqual(await kinds(defaults, 660), []);
   });
 
   test('an out-of-date event is ignored, a newer one applies across version gaps', async () => {
@@ -504,9 +551,9 @@ describe('RoomCacheProjector', () => {
     await apply(late);
     const room = await readRoom(m.meetingId);
     assert.equal(room?.version, '12');
-    assert.equal(room.participants[ALICE]?.isMuted, false);
+    assert.equal(room.participant_state[ALICE]?.isMuted, false);
     await apply(m.event('ParticipantMuted', { userId: ALICE, mutedBy: HOST }, { streamVersion: 11 }));
-    assert.equal((await readRoom(m.meetingId))?.participants[ALICE]?.isMuted, false);
+    assert.equal((await readRoom(m.meetingId))?.participant_state[ALICE]?.isMuted, false);
   });
 
   test('events about a room that does not exist only advance the version guard', async () => {
@@ -591,7 +638,7 @@ describe('RoomCacheProjector', () => {
       await apply(other.started(HOST));
       await waitFor(otherChannel, 1);
       assert.equal(messages(channel).length, events.length);
-      assert.equal(messages(otherChannel)[0]?.room?.status, 'live');
+      assert.equal(messages(otherChannel)[0]?.room?.status, 'active');
     } finally {
       subscriber.disconnect();
     }

@@ -1,6 +1,8 @@
+import { NOTIFICATION_QUEUE_KEY } from '@meetings/events';
 import type { DecodedEvent, EventType } from '@meetings/events';
 import type { RedisUnit } from '../../adapters/redis/redis-target.js';
 import type { Projector } from '../projector.js';
+import { invitedJob, startedJobTemplate } from './notification-jobs.js';
 import { ROOM_SCRIPT } from './room-script.js';
 import { scriptCommand } from './script-command.js';
 
@@ -11,13 +13,15 @@ import { scriptCommand } from './script-command.js';
  * has participants or has started: the first MeetingStarted or ParticipantJoined creates it, and
  * MeetingEnded or MeetingCancelled deletes it. A waiting room everyone left stays (status
  * 'waiting', no participants) until the meeting starts, ends, is cancelled, or the TTL runs out.
+ * The first four fields are the seed's; the others carry what the WebSocket API shows.
  *   meeting_id         the meeting's id
- *   status             'waiting' before MeetingStarted, 'live' after
- *   created_at         ISO time of the event that created the key
- *   participants       JSON object userId -> {role, isMuted, isVideoOn, joinedAt (ISO)}, the
- *                      present participants only (leaving or removal deletes the entry, a rejoin
- *                      adds a fresh one)
- *   participant_count  the number of entries in `participants`
+ *   participants       JSON array of the present participants' user ids, in join order (ties by id)
+ *   created_at         epoch seconds of the event that created the key
+ *   status             'waiting' before MeetingStarted, 'active' after
+ *   participant_state  JSON object userId -> {role, isMuted, isVideoOn, joinedAt (ISO, ms: it
+ *                      orders joins within a second)}, the present participants only (leaving or
+ *                      removal deletes the entry, a rejoin adds a fresh one)
+ *   participant_count  the number of `participants`
  *   lobby              JSON object userId -> {waitingSince (ISO)}: who waits in the lobby for a
  *                      host (query-api shows it to hosts only); a wait creates the room
  *   settings           JSON object of the meeting's settings {muteOnJoin, allowChat, access,
@@ -27,8 +31,10 @@ import { scriptCommand } from './script-command.js';
  *   recording_id       the running recording's id, '' when none; needed so that an earlier,
  *                      already stopped recording failing does not clear a later one
  *   version            the meeting stream version last applied
- *   updated_at         ISO time of the event last applied
+ *   updated_at         epoch seconds of the event last applied
  * Times are the events' `occurredAt`, never the clock, so a rebuild writes the same values.
+ * Rooms written before this layout (`participants` an object, ISO times, status 'live') are not
+ * read: the upgrade rebuilds the cache (README, "Room cache").
  *
  * `room-version:<meetingId>` (string, TTL 7 days refreshed) holds the last applied stream version
  * as well: the room is deleted when the meeting is over, and without this a redelivered event
@@ -40,12 +46,16 @@ import { scriptCommand } from './script-command.js';
  * meeting's settings as JSON from MeetingScheduled on, MeetingSettingsChanged rewriting what it
  * names; MeetingEnded and MeetingCancelled delete it with the room.
  *
- * `queue:notifications` (list, LPUSH) gets one job per started meeting, from the same script call
- * that applies MeetingStarted, so a redelivery pushes nothing:
- *   {"jobId": <eventId>, "type": "meeting.started", "meetingId", "startedBy",
- *    "startedAt": <ISO occurredAt>, "participantIds": [present participants, in join order]}
- * Only when the event is at most `notifyMaxAgeSeconds` old: a rebuild from the start of the log
- * updates the rooms but does not announce meetings long past.
+ * `meeting-invitees:<meetingId>` (set, no TTL like the settings) holds the user ids of the
+ * meeting's invitees: ParticipantInvited adds one, InvitationRevoked removes it, MeetingEnded and
+ * MeetingCancelled delete the set.
+ *
+ * `queue:notifications` (list, LPUSH) gets email jobs (NotificationJob in @meetings/events, the
+ * recipient a user id, never an address): one for each new invitee, and when the meeting starts
+ * one for each invitee not already in the room (nor its starter). The script call that applies
+ * the event pushes them, so a redelivery pushes nothing; and only when the event is at most
+ * `notifyMaxAgeSeconds` old: a rebuild from the start of the log updates the rooms but does not
+ * announce meetings long past. Job ids are `<eventId>:<userId>`.
  *
  * Every change to a room (created, changed, deleted) is PUBLISHed to
  * `<channelPrefix>room-changes:<meetingId>` as {meetingId, version, type: <event type>,
@@ -65,6 +75,8 @@ export const ROOM_CACHE_EVENT_TYPES = [
   'MeetingStarted',
   'MeetingEnded',
   'MeetingCancelled',
+  'ParticipantInvited',
+  'InvitationRevoked',
   'ParticipantJoined',
   'ParticipantLeft',
   'ParticipantRemoved',
@@ -88,23 +100,14 @@ type RoomEvent = Extract<DecodedEvent, { type: RoomEventType }>;
 export const ROOM_TTL_SECONDS = 86_400;
 export const ROOM_VERSION_TTL_SECONDS = 7 * 86_400;
 export const DEFAULT_NOTIFY_MAX_AGE_SECONDS = 600;
-export const NOTIFICATION_QUEUE_KEY = 'queue:notifications';
+export { NOTIFICATION_QUEUE_KEY };
 
 export const roomKey = (meetingId: string) => `room:${meetingId}`;
 export const roomVersionKey = (meetingId: string) => `room-version:${meetingId}`;
 export const roomSettingsKey = (meetingId: string) => `room-settings:${meetingId}`;
+export const meetingInviteesKey = (meetingId: string) => `meeting-invitees:${meetingId}`;
 /** Without the client's prefix: PUBLISH channels are not keys, ioredis leaves them alone. */
 export const roomChannel = (meetingId: string) => `room-changes:${meetingId}`;
-
-/** The job pushed to `queue:notifications` when a meeting starts. */
-export interface MeetingStartedJob {
-  jobId: string;
-  type: 'meeting.started';
-  meetingId: string;
-  startedBy: string;
-  startedAt: string;
-  participantIds: string[];
-}
 
 /** A message on `room-changes:<meetingId>`. */
 export interface RoomChange {
@@ -115,7 +118,7 @@ export interface RoomChange {
 }
 
 export interface RoomCacheOptions {
-  /** MeetingStarted events older than this announce nothing. Default 600. */
+  /** Invitations and starts older than this announce nothing. Default 600. */
   notifyMaxAgeSeconds?: number;
   /** Put before channel names: the client's keyPrefix, which PUBLISH does not get. Default ''. */
   channelPrefix?: string;
@@ -132,6 +135,7 @@ type RoomCommand = (
   generationKey: string,
   checkpointKey: string,
   settingsKey: string,
+  inviteesKey: string,
   ...argv: (string | number)[]
 ) => Promise<number>;
 
@@ -153,7 +157,7 @@ export class RoomCacheProjector implements Projector<RedisUnit> {
   }
 
   async apply(tx: RedisUnit, events: readonly DecodedEvent[]): Promise<void> {
-    const run = scriptCommand<RoomCommand>(tx.redis, COMMAND, 6, ROOM_SCRIPT);
+    const run = scriptCommand<RoomCommand>(tx.redis, COMMAND, 7, ROOM_SCRIPT);
     const [generationKey, checkpointKey] = tx.fence.keys;
     for (const event of events) {
       if (!isRoomEvent(event)) continue;
@@ -165,6 +169,7 @@ export class RoomCacheProjector implements Projector<RedisUnit> {
         generationKey,
         checkpointKey,
         roomSettingsKey(meetingId),
+        meetingInviteesKey(meetingId),
         event.type,
         event.streamVersion,
         meetingId,
@@ -175,21 +180,16 @@ export class RoomCacheProjector implements Projector<RedisUnit> {
         ROOM_TTL_SECONDS,
         ROOM_VERSION_TTL_SECONDS,
         ...tx.fence.args,
+        Math.floor(event.occurredAt.getTime() / 1000),
       );
     }
   }
 
-  /** The job minus its participantIds, which only the script knows; '' for no job. */
+  /** The event's notification job (the script completes a start's per invitee); '' for none. */
   private jobTemplate(event: RoomEvent): string {
-    if (event.type !== 'MeetingStarted') return '';
     if (this.now().getTime() - event.occurredAt.getTime() > this.notifyMaxAgeMs) return '';
-    const job: Omit<MeetingStartedJob, 'participantIds'> = {
-      jobId: event.eventId,
-      type: 'meeting.started',
-      meetingId: event.data.meetingId,
-      startedBy: event.data.startedBy,
-      startedAt: event.occurredAt.toISOString(),
-    };
-    return JSON.stringify(job);
+    if (event.type === 'ParticipantInvited') return invitedJob(event);
+    if (event.type === 'MeetingStarted') return startedJobTemplate(event);
+    return '';
   }
 }

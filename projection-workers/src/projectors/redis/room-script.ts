@@ -11,12 +11,14 @@ import { FENCE_LUA } from '../../adapters/redis/redis-target.js';
  *   KEYS[3]  queue:notifications        the notification job list
  *   KEYS[4]  the fence's generation marker, KEYS[5] its checkpoint
  *   KEYS[6]  room-settings:<meetingId>  the meeting's settings, from its scheduling on
+ *   KEYS[7]  meeting-invitees:<meetingId>  the invitees' user ids, whom notifications go to
  *
- *   ARGV[1]  event type                 ARGV[6]  notification job without participantIds, or ''
+ *   ARGV[1]  event type                 ARGV[6]  notification job (template), or ''
  *   ARGV[2]  meeting stream version     ARGV[7]  PUBLISH channel (already prefixed)
  *   ARGV[3]  meetingId                  ARGV[8]  room TTL in seconds
  *   ARGV[4]  occurredAt (ISO)           ARGV[9]  version guard TTL in seconds
  *   ARGV[5]  event data (JSON)          ARGV[10], ARGV[11]  the fence's generation and checkpoint
+ *   ARGV[12] occurredAt in epoch seconds (the hash's times; ISO ARGV[4] orders joins and waits)
  *
  * Returns 1 when the event was applied (its version was above the last applied one), 0 when it
  * was a redelivery or out of date and changed nothing.
@@ -33,6 +35,7 @@ local at = ARGV[4]
 local data = cjson.decode(ARGV[5])
 local job = ARGV[6]
 local channel = ARGV[7]
+local at_seconds = ARGV[12]
 
 -- The guard key outlives the room; the hash's own version covers a guard lost by eviction.
 local last = tonumber(redis.call('GET', guard_key) or '0')
@@ -50,11 +53,23 @@ end
 local exists = redis.call('EXISTS', room_key) == 1
 
 if event_type == 'MeetingEnded' or event_type == 'MeetingCancelled' then
-  redis.call('DEL', settings_key)
+  redis.call('DEL', settings_key, KEYS[7])
   if exists then
     redis.call('DEL', room_key)
     publish(nil)
   end
+  return 1
+end
+
+-- Invitations are kept apart from the room too; each new invitee is told (a job is whole here).
+if event_type == 'ParticipantInvited' then
+  if redis.call('SADD', KEYS[7], data.userId) == 1 and job ~= '' then
+    redis.call('LPUSH', queue_key, job)
+  end
+  return 1
+end
+if event_type == 'InvitationRevoked' then
+  redis.call('SREM', KEYS[7], data.userId)
   return 1
 end
 
@@ -80,16 +95,18 @@ if not exists and event_type ~= 'MeetingStarted' and event_type ~= 'ParticipantJ
   return 1
 end
 
+-- participants: userId -> {role, isMuted, isVideoOn, joinedAt}, kept in 'participant_state'; the
+-- seed's 'participants' field is the list of their ids derived from it below.
 local status, participants, lobby, is_recording, recording_id = 'waiting', {}, {}, '0', ''
 if exists then
-  local f = redis.call('HMGET', room_key, 'status', 'participants', 'lobby', 'is_recording', 'recording_id')
+  local f = redis.call('HMGET', room_key, 'status', 'participant_state', 'lobby', 'is_recording', 'recording_id')
   status = f[1] or 'waiting'
   participants = cjson.decode(f[2] or '{}')
   lobby = cjson.decode(f[3] or '{}')
   is_recording = f[4] or '0'
   recording_id = f[5] or ''
 else
-  redis.call('HSET', room_key, 'meeting_id', meeting_id, 'created_at', at)
+  redis.call('HSET', room_key, 'meeting_id', meeting_id, 'created_at', at_seconds)
 end
 
 local function update(change)
@@ -100,7 +117,7 @@ local function update(change)
 end
 
 if event_type == 'MeetingStarted' then
-  status = 'live'
+  status = 'active'
 elseif event_type == 'ParticipantJoined' then
   -- A rejoin replaces the old entry: the state is the one the join decided, joinedAt is new.
   participants[data.userId] = {
@@ -132,7 +149,7 @@ elseif event_type == 'RecordingStopped' or event_type == 'RecordingFailed' then
   end
 end
 
--- Present participants in join order (ties by id), for the job and the count.
+-- Present participants in join order (ties by id): the seed's list and the count.
 local ids = {}
 for id in pairs(participants) do ids[#ids + 1] = id end
 table.sort(ids, function(a, b)
@@ -141,23 +158,36 @@ table.sort(ids, function(a, b)
   return a < b
 end)
 
+-- cjson writes an empty table as {}, so the empty list is spelled out.
+local id_list = '[]'
+if #ids > 0 then id_list = cjson.encode(ids) end
+
 redis.call('HSET', room_key,
   'status', status,
-  'participants', cjson.encode(participants),
+  'participants', id_list,
+  'participant_state', cjson.encode(participants),
   'participant_count', tostring(#ids),
   'lobby', cjson.encode(lobby),
   'settings', redis.call('GET', settings_key) or '{}',
   'is_recording', is_recording,
   'recording_id', recording_id,
   'version', ARGV[2],
-  'updated_at', at)
+  'updated_at', at_seconds)
 redis.call('EXPIRE', room_key, ARGV[8])
 
+-- One job per invitee not in the room already (by id, for a stable order); the template lacks
+-- the recipient and the ':<userId>' that makes its jobId unique.
 if event_type == 'MeetingStarted' and job ~= '' then
-  -- cjson writes an empty table as {}, so the empty list is spelled out.
-  local list = '[]'
-  if #ids > 0 then list = cjson.encode(ids) end
-  redis.call('LPUSH', queue_key, string.sub(job, 1, -2) .. ',"participantIds":' .. list .. '}')
+  local invitees = redis.call('SMEMBERS', KEYS[7])
+  table.sort(invitees)
+  for _, id in ipairs(invitees) do
+    if participants[id] == nil and id ~= data.startedBy then
+      local one = cjson.decode(job)
+      one.jobId = one.jobId .. ':' .. id
+      one.to = { userId = id }
+      redis.call('LPUSH', queue_key, cjson.encode(one))
+    end
+  end
 end
 
 local flat = redis.call('HGETALL', room_key)

@@ -31,7 +31,15 @@ after(async () => {
 });
 
 const logIn = (userId: string, role: 'user' | 'admin', roleVersion: number) =>
-  sessions.create({ userId, username: `u${roleVersion}`, role, roleVersion, ip: '', userAgent: '' });
+  sessions.create({
+    userId,
+    username: `u${roleVersion}`,
+    email: `u${roleVersion}@example.com`,
+    role,
+    roleVersion,
+    ip: '',
+    userAgent: '',
+  });
 
 /** A role change at `version` of the user's stream. */
 function changed(userId: string, role: 'user' | 'admin', version: number): DecodedEvent {

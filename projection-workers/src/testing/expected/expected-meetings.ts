@@ -32,7 +32,9 @@ export interface MeetingTables {
   signaling_messages: ChatRow[];
 }
 
-const present = (m: MeetingFold) => [...m.attendance.values()].filter((p) => p.left_at === null);
+/** Present: joined and not left since (the creator's row waits for their join with join_time NULL). */
+const present = (m: MeetingFold) =>
+  [...m.attendance.values()].filter((p) => p.join_time !== null && p.leave_time === null);
 
 /** Folds every `meeting-<id>` event of the log (in log order) into the meeting tables. */
 export function foldMeetingTables(events: readonly DecodedEvent[]): MeetingTables {
@@ -49,12 +51,12 @@ export function foldMeetingTables(events: readonly DecodedEvent[]): MeetingTable
       meetings.set(d.meetingId, {
         row: {
           id: d.meetingId,
-          host_id: d.hostId,
+          creator_id: d.hostId,
           title: d.title,
           description: d.description,
           status: 'scheduled',
-          scheduled_start_at: iso(d.scheduledStartAt),
-          scheduled_end_at: d.scheduledEndAt === null ? null : iso(d.scheduledEndAt),
+          start_time: iso(d.scheduledStartAt),
+          end_time: d.scheduledEndAt === null ? null : iso(d.scheduledEndAt),
           actual_start_at: null,
           actual_end_at: null,
           max_participants: d.maxParticipants,
@@ -66,7 +68,25 @@ export function foldMeetingTables(events: readonly DecodedEvent[]): MeetingTable
           deleted_at: null,
           last_stream_version: version,
         },
-        attendance: new Map(),
+        // 000: creating a meeting adds its creator as a participant; a host who has not joined yet.
+        attendance: new Map([
+          [
+            d.hostId,
+            {
+              meeting_id: d.meetingId,
+              user_id: d.hostId,
+              role: 'host',
+              join_time: null,
+              leave_time: null,
+              leave_reason: null,
+              removed_by: null,
+              remove_reason: null,
+              is_muted: false,
+              is_video_on: true,
+              last_stream_version: version,
+            },
+          ],
+        ]),
         room: null,
         recordings: new Map(),
         activeRecording: null,
@@ -80,7 +100,7 @@ export function foldMeetingTables(events: readonly DecodedEvent[]): MeetingTable
     // The meeting row follows every event of its stream: its version is the stream's.
     meeting.last_stream_version = version;
     const recountRoom = () => {
-      if (!m.room || m.room.room_status !== 'open') return;
+      if (!m.room || m.room.status !== 'open') return;
       m.room.current_participants = present(m).length;
       m.room.last_stream_version = version;
     };
@@ -102,9 +122,9 @@ export function foldMeetingTables(events: readonly DecodedEvent[]): MeetingTable
         const d = event.data;
         if (d.title !== undefined) meeting.title = d.title;
         if (d.description !== undefined) meeting.description = d.description;
-        if (d.scheduledStartAt !== undefined) meeting.scheduled_start_at = iso(d.scheduledStartAt);
+        if (d.scheduledStartAt !== undefined) meeting.start_time = iso(d.scheduledStartAt);
         if (d.scheduledEndAt !== undefined)
-          meeting.scheduled_end_at = d.scheduledEndAt === null ? null : iso(d.scheduledEndAt);
+          meeting.end_time = d.scheduledEndAt === null ? null : iso(d.scheduledEndAt);
         if (d.maxParticipants !== undefined) meeting.max_participants = d.maxParticipants;
         break;
       }
@@ -131,12 +151,12 @@ export function foldMeetingTables(events: readonly DecodedEvent[]): MeetingTable
         meeting.actual_start_at = at;
         // The room opens with whoever already waits in the meeting.
         m.room = {
-          id: meeting.id,
+          room_id: meeting.id,
           meeting_id: meeting.id,
           // The schema's comment has it "filled from the media stream", but nothing in the meeting
           // stream names a node and the media projector leaves meeting_rooms alone: NULL.
           sfu_node_id: null,
-          room_status: 'open',
+          status: 'open',
           current_participants: present(m).length,
           opened_at: at,
           closed_at: null,
@@ -149,7 +169,7 @@ export function foldMeetingTables(events: readonly DecodedEvent[]): MeetingTable
         meeting.is_recording = false;
         m.activeRecording = null;
         if (m.room) {
-          m.room.room_status = 'closed';
+          m.room.status = 'closed';
           m.room.closed_at = at;
           m.room.current_participants = present(m).length;
           m.room.last_stream_version = version;
@@ -166,8 +186,8 @@ export function foldMeetingTables(events: readonly DecodedEvent[]): MeetingTable
           meeting_id: meeting.id,
           user_id: d.userId,
           role: d.role,
-          joined_at: at,
-          left_at: null,
+          join_time: at,
+          leave_time: null,
           leave_reason: null,
           removed_by: null,
           remove_reason: null,
@@ -181,7 +201,7 @@ export function foldMeetingTables(events: readonly DecodedEvent[]): MeetingTable
       case 'ParticipantLeft':
       case 'ParticipantRemoved': {
         const row = attendee(event.data.userId);
-        row.left_at = at;
+        row.leave_time = at;
         if (event.type === 'ParticipantRemoved') {
           row.leave_reason = 'removed';
           row.removed_by = event.data.removedBy;
@@ -218,9 +238,9 @@ export function foldMeetingTables(events: readonly DecodedEvent[]): MeetingTable
           started_at: at,
           stopped_at: null,
           completed_at: null,
-          storage_key: null,
-          size_bytes: null,
-          duration_seconds: null,
+          file_path: null,
+          file_size: null,
+          duration: null,
           format: null,
           failure_reason: null,
           deleted_at: null,
@@ -232,7 +252,8 @@ export function foldMeetingTables(events: readonly DecodedEvent[]): MeetingTable
       }
       case 'RecordingStopped': {
         const row = recording(event.data.recordingId);
-        row.status = 'stopped';
+        // Stopped, the file not stored yet: the seed's `processing`.
+        row.status = 'processing';
         row.stopped_by = event.data.stoppedBy;
         row.stopped_at = at;
         if (m.activeRecording === row.id) m.activeRecording = null;
@@ -244,9 +265,10 @@ export function foldMeetingTables(events: readonly DecodedEvent[]): MeetingTable
         const row = recording(d.recordingId);
         row.status = 'completed';
         row.completed_at = at;
-        row.storage_key = d.storageKey;
-        row.size_bytes = d.sizeBytes;
-        row.duration_seconds = d.durationSeconds;
+        row.file_path = d.storageKey;
+        row.file_size = d.sizeBytes;
+        // The seed's `duration INT`: whole seconds.
+        row.duration = Math.round(d.durationSeconds);
         row.format = d.format;
         break;
       }

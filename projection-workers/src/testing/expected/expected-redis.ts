@@ -1,17 +1,21 @@
 import type { DecodedEvent, MeetingSettings, ParticipantRole } from '@meetings/events';
+import { invitedJob, startedJobTemplate } from '../../projectors/redis/notification-jobs.js';
 import { isMeetingEvent } from './expected-meetings.js';
 
 /*
  * The Redis room cache as an independent fold of the log, in the shape of dumpRedis() (prefix and
- * TTLs gone, checkpoints left out) with the JSON inside made comparable: a room's `participants`
- * field parsed, the notification jobs parsed, newest first as LPUSH leaves them.
+ * TTLs gone, checkpoints left out) with the JSON inside made comparable: a room's JSON fields
+ * parsed, the notification jobs parsed, newest first as LPUSH leaves them.
  *
  * A room (`room:<meetingId>`) exists from the first join or the start of its meeting until the
  * meeting ends or is cancelled. `room-version:<meetingId>` is the version of the last meeting event
  * the cache takes (any event about the room's life, its participants or its recording), whether or
- * not a room existed then. Every MeetingStarted recent enough queues one `meeting.started` job.
+ * not a room existed then. `meeting-invitees:<meetingId>` holds who is invited to a meeting not
+ * over yet. Every recent enough invitation queues an email job for the new invitee, every recent
+ * enough MeetingStarted one for each invitee not in the room.
  * `room-settings:<meetingId>` holds the settings of a meeting scheduled and not over yet; a room
- * carries a copy, and who waits in its lobby.
+ * carries a copy, and who waits in its lobby. A room's `participants` is the seed's list of user
+ * ids in join order, the state of each in `participant_state`; its times are epoch seconds.
  */
 
 interface Attendee {
@@ -24,7 +28,7 @@ interface Attendee {
 interface Room {
   meeting_id: string;
   created_at: string;
-  status: 'waiting' | 'live';
+  status: 'waiting' | 'active';
   participants: Map<string, Attendee>;
   lobby: Map<string, { waitingSince: string }>;
   recording_id: string;
@@ -32,20 +36,9 @@ interface Room {
   updated_at: string;
 }
 
-export interface MeetingStartedJob {
-  jobId: string;
-  type: 'meeting.started';
-  meetingId: string;
-  startedBy: string;
-  startedAt: string;
-  participantIds: string[];
-}
-
 /** Meeting events the room cache does not take: nothing about the room's life or who is in it. */
 const NOT_ROOM_EVENTS: ReadonlySet<string> = new Set([
   'MeetingUpdated',
-  'ParticipantInvited',
-  'InvitationRevoked',
   'BanLifted',
   'RecordingCompleted',
   'ChatMessageSent',
@@ -73,17 +66,31 @@ export function foldRoomCache(
   const rooms = new Map<string, Room>();
   const guards = new Map<string, number>();
   const settings = new Map<string, MeetingSettings>();
-  const jobs: MeetingStartedJob[] = [];
+  const invitees = new Map<string, Set<string>>();
+  const jobs: unknown[] = [];
 
   for (const event of events) {
     if (!isMeetingEvent(event) || NOT_ROOM_EVENTS.has(event.type)) continue;
     const meetingId = event.data.meetingId;
     const at = event.occurredAt.toISOString();
+    const atSeconds = String(Math.floor(event.occurredAt.getTime() / 1000));
     guards.set(meetingId, event.streamVersion);
+
+    const recent = now.getTime() - event.occurredAt.getTime() <= notifyMaxAgeSeconds * 1000;
 
     if (event.type === 'MeetingEnded' || event.type === 'MeetingCancelled') {
       rooms.delete(meetingId);
       settings.delete(meetingId);
+      invitees.delete(meetingId);
+      continue;
+    }
+    if (event.type === 'ParticipantInvited' || event.type === 'InvitationRevoked') {
+      const set = invitees.get(meetingId) ?? new Set<string>();
+      invitees.set(meetingId, set);
+      const isNew = !set.has(event.data.userId);
+      if (event.type === 'InvitationRevoked') set.delete(event.data.userId);
+      else set.add(event.data.userId);
+      if (event.type === 'ParticipantInvited' && isNew && recent) jobs.unshift(JSON.parse(invitedJob(event)));
       continue;
     }
     if (event.type === 'MeetingScheduled') {
@@ -108,13 +115,13 @@ export function foldRoomCache(
       (creates
         ? {
             meeting_id: meetingId,
-            created_at: at,
+            created_at: atSeconds,
             status: 'waiting',
             participants: new Map(),
             lobby: new Map(),
             recording_id: '',
             version: 0,
-            updated_at: at,
+            updated_at: atSeconds,
           }
         : undefined);
     if (!room) continue;
@@ -123,7 +130,7 @@ export function foldRoomCache(
 
     switch (event.type) {
       case 'MeetingStarted':
-        room.status = 'live';
+        room.status = 'active';
         break;
       case 'ParticipantJoined': {
         const { userId, role, isMuted, isVideoOn } = event.data;
@@ -173,24 +180,25 @@ export function foldRoomCache(
         throw new Error(`the room cache fold does not know ${event.type}`);
     }
     room.version = event.streamVersion;
-    room.updated_at = at;
+    room.updated_at = atSeconds;
 
-    const age = now.getTime() - event.occurredAt.getTime();
-    if (event.type === 'MeetingStarted' && age <= notifyMaxAgeSeconds * 1000) {
-      jobs.unshift({
-        jobId: event.eventId,
-        type: 'meeting.started',
-        meetingId,
-        startedBy: event.data.startedBy,
-        startedAt: at,
-        participantIds: joinOrder(room),
-      });
+    if (event.type === 'MeetingStarted' && recent) {
+      const template = JSON.parse(startedJobTemplate(event)) as Record<string, unknown>;
+      const absent = [...(invitees.get(meetingId) ?? [])]
+        .filter((id) => !room.participants.has(id) && id !== event.data.startedBy)
+        .sort();
+      for (const id of absent) {
+        jobs.unshift({ ...template, jobId: `${event.eventId}:${id}`, to: { userId: id } });
+      }
     }
   }
 
   const dump: Record<string, unknown> = {};
   for (const [meetingId, version] of guards) dump[`room-version:${meetingId}`] = String(version);
   for (const [meetingId, current] of settings) dump[`room-settings:${meetingId}`] = current;
+  for (const [meetingId, set] of invitees) {
+    if (set.size > 0) dump[`meeting-invitees:${meetingId}`] = [...set].sort();
+  }
   for (const [meetingId, room] of rooms) {
     dump[`room:${meetingId}`] = {
       created_at: room.created_at,
@@ -198,7 +206,8 @@ export function foldRoomCache(
       lobby: Object.fromEntries(room.lobby),
       meeting_id: room.meeting_id,
       participant_count: String(room.participants.size),
-      participants: Object.fromEntries(room.participants),
+      participant_state: Object.fromEntries(room.participants),
+      participants: joinOrder(room),
       recording_id: room.recording_id,
       settings: settings.get(meetingId) ?? {},
       status: room.status,
@@ -219,7 +228,13 @@ export function parseRoomCacheDump(dump: Record<string, unknown>): Record<string
         const json = (field: string) => JSON.parse(hash[field] ?? 'null') as unknown;
         return [
           key,
-          { ...hash, participants: json('participants'), lobby: json('lobby'), settings: json('settings') },
+          {
+            ...hash,
+            participants: json('participants'),
+            participant_state: json('participant_state'),
+            lobby: json('lobby'),
+            settings: json('settings'),
+          },
         ];
       }
       if (key.startsWith('room-settings:')) return [key, JSON.parse(value as string)];

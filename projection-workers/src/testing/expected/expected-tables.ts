@@ -10,7 +10,9 @@ import type { ActiveMeetingStatsRow, MediaStreamRow, OperationLogRow, UserRow } 
 /*
  * Every read table as an independent fold of the log (see expected-meetings.ts for the meeting
  * stream's tables). Columns are the projected ones: created_at/updated_at and bigserial ids are
- * local facts of the database, not of the log, and are left out.
+ * local facts of the database, not of the log, and are left out (operation_logs.created_at is the
+ * event's time, a fact of the log, and its projected_at is left out instead; so is
+ * media_streams.participant_id, a bigserial id of meeting_participants).
  */
 
 export interface ExpectedTables extends MeetingTables, AccessTables {
@@ -36,7 +38,7 @@ export function foldUsers(events: readonly DecodedEvent[]): UserRow[] {
         id: d.userId,
         username: d.username,
         email: d.email,
-        display_name: d.displayName,
+        full_name: d.displayName,
         avatar_url: null,
         role: d.role,
         status: 'active',
@@ -47,7 +49,7 @@ export function foldUsers(events: readonly DecodedEvent[]): UserRow[] {
     } else if (event.type === 'UserProfileUpdated') {
       const user = users.get(event.data.userId);
       if (!user) throw new Error(`profile update of unregistered user ${event.data.userId}`);
-      if (event.data.displayName !== undefined) user.display_name = event.data.displayName;
+      if (event.data.displayName !== undefined) user.full_name = event.data.displayName;
       if (event.data.avatarUrl !== undefined) user.avatar_url = event.data.avatarUrl;
       user.last_stream_version = event.streamVersion;
     }
@@ -71,15 +73,19 @@ export function foldMediaStreams(events: readonly DecodedEvent[]): MediaStreamRo
           id: d.mediaStreamId,
           meeting_id: d.meetingId,
           user_id: d.userId,
-          kind: d.kind,
+          // A meeting has one room, whose id is the meeting's.
+          room_id: d.meetingId,
+          stream_type: d.kind,
           sfu_node_id: d.sfuNodeId,
           producer_id: d.producerId,
           codec: d.codec,
+          // Nothing in the media events gives a resolution.
+          resolution: null,
           status: 'active',
           close_reason: null,
           published_at: at,
           closed_at: null,
-          bitrate_kbps: null,
+          bitrate: null,
           packet_loss_percent: null,
           jitter_ms: null,
           rtt_ms: null,
@@ -100,7 +106,7 @@ export function foldMediaStreams(events: readonly DecodedEvent[]): MediaStreamRo
         // The quality columns hold the latest sample; its time is the SFU's, not the event's.
         const d = event.data;
         const stream = row(d.mediaStreamId);
-        stream.bitrate_kbps = d.bitrateKbps;
+        stream.bitrate = d.bitrateKbps;
         stream.packet_loss_percent = d.packetLossPercent;
         stream.jitter_ms = d.jitterMs;
         stream.rtt_ms = d.rttMs;
@@ -123,13 +129,13 @@ export function foldOperationLogs(events: readonly DecodedEvent[]): OperationLog
     return [
       {
         event_id: event.eventId,
-        actor_user_id: event.metadata.actorUserId,
+        user_id: event.metadata.actorUserId,
         action: event.type,
         resource_type: category,
         resource_id: event.streamId.slice(`${category}-`.length),
         details: JSON.parse(JSON.stringify(event.data)) as unknown,
         correlation_id: event.metadata.correlationId,
-        occurred_at: iso(event.occurredAt),
+        created_at: iso(event.occurredAt),
       },
     ];
   });
@@ -150,11 +156,14 @@ export function expectedActiveMeetings(tables: ExpectedTables): ActiveMeetingSta
   return tables.meetings
     .filter((m) => m.status === 'started' && m.deleted_at === null)
     .map((m) => {
-      const here = tables.meeting_participants.filter((p) => p.meeting_id === m.id && p.left_at === null);
+      const here = tables.meeting_participants.filter(
+        (p) => p.meeting_id === m.id && p.join_time !== null && p.leave_time === null,
+      );
       return {
         meeting_id: m.id,
         title: m.title,
-        host_id: m.host_id,
+        creator_id: m.creator_id,
+        start_time: m.start_time,
         actual_start_at: m.actual_start_at,
         current_participants: here.length,
         muted_participants: here.filter((p) => p.is_muted).length,

@@ -10,12 +10,12 @@ export const iso = (at: Date | string): string => new Date(at).toISOString();
 
 export interface MeetingRow {
   id: string;
-  host_id: string;
+  creator_id: string;
   title: string;
   description: string | null;
   status: 'scheduled' | 'started' | 'ended' | 'cancelled';
-  scheduled_start_at: string;
-  scheduled_end_at: string | null;
+  start_time: string;
+  end_time: string | null;
   actual_start_at: string | null;
   actual_end_at: string | null;
   max_participants: number;
@@ -32,8 +32,8 @@ export interface ParticipantRow {
   meeting_id: string;
   user_id: string;
   role: ParticipantRole;
-  joined_at: string;
-  left_at: string | null;
+  join_time: string | null;
+  leave_time: string | null;
   leave_reason: 'left' | 'meeting_ended' | 'removed' | null;
   removed_by: string | null;
   remove_reason: string | null;
@@ -43,10 +43,10 @@ export interface ParticipantRow {
 }
 
 export interface RoomRow {
-  id: string;
+  room_id: string;
   meeting_id: string;
   sfu_node_id: string | null;
-  room_status: 'open' | 'closed';
+  status: 'open' | 'closed';
   current_participants: number;
   opened_at: string;
   closed_at: string | null;
@@ -58,13 +58,13 @@ export interface RecordingRow {
   meeting_id: string;
   started_by: string;
   stopped_by: string | null;
-  status: 'recording' | 'stopped' | 'completed' | 'failed';
+  status: 'recording' | 'processing' | 'completed' | 'failed';
   started_at: string;
   stopped_at: string | null;
   completed_at: string | null;
-  storage_key: string | null;
-  size_bytes: number | null;
-  duration_seconds: number | null;
+  file_path: string | null;
+  file_size: number | null;
+  duration: number | null;
   format: string | null;
   failure_reason: string | null;
   deleted_at: null;
@@ -87,7 +87,7 @@ export interface UserRow {
   id: string;
   username: string;
   email: string;
-  display_name: string;
+  full_name: string;
   avatar_url: string | null;
   role: UserRole;
   status: 'active';
@@ -100,7 +100,9 @@ export interface MediaStreamRow {
   id: string;
   meeting_id: string;
   user_id: string;
-  kind: MediaKind;
+  room_id: string;
+  stream_type: MediaKind;
+  resolution: null;
   sfu_node_id: string;
   producer_id: string;
   codec: string;
@@ -108,7 +110,7 @@ export interface MediaStreamRow {
   close_reason: string | null;
   published_at: string;
   closed_at: string | null;
-  bitrate_kbps: number | null;
+  bitrate: number | null;
   packet_loss_percent: number | null;
   jitter_ms: number | null;
   rtt_ms: number | null;
@@ -118,20 +120,21 @@ export interface MediaStreamRow {
 
 export interface OperationLogRow {
   event_id: string;
-  actor_user_id: string | null;
+  user_id: string | null;
   action: string;
   resource_type: string;
   resource_id: string;
   details: unknown;
   correlation_id: string;
-  occurred_at: string;
+  created_at: string;
 }
 
 /** A row of the active_meetings_stats view, without duration_seconds (it reads the clock). */
 export interface ActiveMeetingStatsRow {
   meeting_id: string;
   title: string;
-  host_id: string;
+  creator_id: string;
+  start_time: string;
   actual_start_at: string | null;
   current_participants: number;
   muted_participants: number;
