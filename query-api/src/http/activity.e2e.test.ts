@@ -100,6 +100,19 @@ describe('GET /meetings/:meetingId/recordings', () => {
       failureReason: null,
     });
   });
+
+  test('a stopped recording whose file is not stored yet is `processing`, the seed’s value', async () => {
+    const id = await fx.recording(live, {
+      status: 'processing',
+      started_by: host.userId,
+      stopped_by: host.userId,
+      started_at: '2030-01-07T10:05:00Z',
+      stopped_at: '2030-01-07T10:15:00Z',
+    });
+    const res = await get(`/meetings/${live}/recordings`, guest.token);
+    const item = res.body.items.find((r: { id: string }) => r.id === id);
+    assert.equal(item?.status, 'processing');
+  });
 });
 
 describe('GET /meetings/:meetingId/media-streams', () => {

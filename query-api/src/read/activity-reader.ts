@@ -75,7 +75,7 @@ export class ActivityReader {
       id: r.id,
       meetingId: r.meeting_id,
       // The table says `processing` as the seed does; the HTTP contract keeps its `stopped`.
-      status: r.status === 'processing' ? 'stopped' : r.status,
+      status: r.status,
       startedBy: r.started_by,
       stoppedBy: r.stopped_by,
       startedAt: iso(r.started_at),

@@ -71,7 +71,9 @@ export const Recording = z
   .object({
     id: Uuid,
     meetingId: Uuid,
-    status: z.enum(['recording', 'stopped', 'completed', 'failed']),
+    status: z
+      .enum(['recording', 'processing', 'completed', 'failed'])
+      .describe("the seed's values: processing from the stop until the file is stored"),
     startedBy: Uuid.nullable(),
     stoppedBy: Uuid.nullable(),
     startedAt: Time,
