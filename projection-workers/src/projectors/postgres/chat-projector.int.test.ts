@@ -1,29 +1,16 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, test } from 'node:test';
-import { createTestDatabase } from '@meetings/db/testing';
-import type { TestDatabase } from '@meetings/db/testing';
+import { test } from 'node:test';
+import { useTestDatabase } from '@meetings/db/testing';
 import { streams } from '@meetings/events';
 import type { DecodedEvent } from '@meetings/events';
-import pg from 'pg';
 import { EventFactory } from '../../testing/event-factory.js';
 import { applyInTransaction, snapshotTables } from '../../testing/postgres-projection.js';
 import { chatProjector } from './chat-projector.js';
 
-let db: TestDatabase;
-let pool: pg.Pool;
+const database = useTestDatabase();
 
-before(async () => {
-  db = await createTestDatabase();
-  pool = new pg.Pool({ connectionString: db.url, max: 4 });
-});
-after(async () => {
-  pool.on('error', () => undefined); // connections the drop terminates
-  await pool.end();
-  await db.drop();
-});
-
-const apply = (events: readonly DecodedEvent[]) => applyInTransaction(pool, chatProjector, events);
+const apply = (events: readonly DecodedEvent[]) => applyInTransaction(database.pool, chatProjector, events);
 
 /** Messages in one meeting's stream, which the chat projector sees only partly (chat only). */
 function chat(f: EventFactory) {
@@ -51,7 +38,7 @@ test('reads ChatMessageSent only', () => {
 test('each message is a chat row: text as content, NULL recipient for everyone', async () => {
   const { meetingId, ann, bob, events } = chat(new EventFactory());
   await apply(events);
-  const { rows } = await pool.query(
+  const { rows } = await database.pool.query(
     `SELECT id, meeting_id, sender_id, recipient_id, message_type, content, payload, sent_at,
        last_stream_version, created_at
      FROM signaling_messages WHERE meeting_id = $1 ORDER BY sent_at`,
@@ -88,13 +75,13 @@ test('each message is a chat row: text as content, NULL recipient for everyone',
 test('applying the batch again, or any prefix of it, leaves every row identical', async () => {
   const { events } = chat(new EventFactory());
   await apply(events);
-  const once = await snapshotTables(pool, ['signaling_messages']);
+  const once = await snapshotTables(database.pool, ['signaling_messages']);
   await apply(events);
-  assert.deepEqual(await snapshotTables(pool, ['signaling_messages']), once);
+  assert.deepEqual(await snapshotTables(database.pool, ['signaling_messages']), once);
   for (let end = 1; end <= events.length; end++) {
     await apply(events.slice(0, end));
     assert.deepEqual(
-      await snapshotTables(pool, ['signaling_messages']),
+      await snapshotTables(database.pool, ['signaling_messages']),
       once,
       `the first ${end} events again`,
     );
@@ -104,7 +91,7 @@ test('applying the batch again, or any prefix of it, leaves every row identical'
 test('a message delivered twice within one batch is written once, as first delivered', async () => {
   const { meetingId, events } = chat(new EventFactory());
   await apply([events[0]!, events[1]!, events[0]!, events[2]!]);
-  const { rows } = await pool.query<{ id: string }>(
+  const { rows } = await database.pool.query<{ id: string }>(
     'SELECT id FROM signaling_messages WHERE meeting_id = $1 ORDER BY sent_at',
     [meetingId],
   );

@@ -1,33 +1,22 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, test } from 'node:test';
-import { createTestDatabase } from '@meetings/db/testing';
-import type { TestDatabase } from '@meetings/db/testing';
+import { test } from 'node:test';
+import { useTestDatabase } from '@meetings/db/testing';
 import { streams } from '@meetings/events';
 import type { DecodedEvent, EventData } from '@meetings/events';
-import pg from 'pg';
+import type pg from 'pg';
 import { EventFactory } from '../../testing/event-factory.js';
 import { applyInTransaction, snapshotTables } from '../../testing/postgres-projection.js';
 import { mediaStreamsProjector } from './media-streams-projector.js';
 
-let db: TestDatabase;
-let pool: pg.Pool;
+const database = useTestDatabase();
 
-before(async () => {
-  db = await createTestDatabase();
-  pool = new pg.Pool({ connectionString: db.url, max: 4 });
-});
-after(async () => {
-  pool.on('error', () => undefined); // connections the drop terminates
-  await pool.end();
-  await db.drop();
-});
-
-const apply = (events: readonly DecodedEvent[]) => applyInTransaction(pool, mediaStreamsProjector, events);
+const apply = (events: readonly DecodedEvent[]) =>
+  applyInTransaction(database.pool, mediaStreamsProjector, events);
 
 const streamRow = async (id: string) =>
   (
-    await pool.query(
+    await database.pool.query(
       `SELECT meeting_id, user_id, stream_type, sfu_node_id, producer_id, codec, status, close_reason, published_at,
          closed_at, bitrate, packet_loss_percent, jitter_ms, rtt_ms, last_sampled_at, last_stream_version,
          created_at
@@ -177,18 +166,22 @@ test('publishing, sampling and closing: the quality columns hold the latest samp
 test('applying the batch again, or any prefix of it, leaves every row identical', async () => {
   const { events } = mediaHistory(new EventFactory());
   await apply(events);
-  const once = await snapshotTables(pool, ['media_streams']);
+  const once = await snapshotTables(database.pool, ['media_streams']);
   await apply(events);
-  assert.deepEqual(await snapshotTables(pool, ['media_streams']), once);
+  assert.deepEqual(await snapshotTables(database.pool, ['media_streams']), once);
   for (let end = 1; end <= events.length; end++) {
     await apply(events.slice(0, end));
-    assert.deepEqual(await snapshotTables(pool, ['media_streams']), once, `the first ${end} events again`);
+    assert.deepEqual(
+      await snapshotTables(database.pool, ['media_streams']),
+      once,
+      `the first ${end} events again`,
+    );
   }
 });
 
 /** Applies a batch in one transaction and returns the statements the projector sent. */
 async function applyCounted(events: readonly DecodedEvent[]): Promise<string[]> {
-  const client = await pool.connect();
+  const client = await database.pool.connect();
   const statements: string[] = [];
   const counting = Object.create(client) as pg.PoolClient;
   counting.query = ((...args: Parameters<pg.PoolClient['query']>) => {

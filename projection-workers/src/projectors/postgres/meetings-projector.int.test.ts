@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, test } from 'node:test';
-import { createTestDatabase } from '@meetings/db/testing';
-import type { TestDatabase } from '@meetings/db/testing';
+import { test } from 'node:test';
+import { useTestDatabase } from '@meetings/db/testing';
 import { streams } from '@meetings/events';
 import type { DecodedEvent, EventData, EventType } from '@meetings/events';
-import pg from 'pg';
+import type pg from 'pg';
 import { EventFactory } from '../../testing/event-factory.js';
 import type { EventOptions } from '../../testing/event-factory.js';
 import { applyInTransaction, snapshotTables } from '../../testing/postgres-projection.js';
@@ -13,23 +12,13 @@ import { meetingsProjector } from './meetings-projector.js';
 
 const TABLES = ['meetings', 'meeting_participants', 'meeting_rooms', 'meeting_recordings'];
 
-let db: TestDatabase;
-let pool: pg.Pool;
+const database = useTestDatabase();
 
-before(async () => {
-  db = await createTestDatabase();
-  pool = new pg.Pool({ connectionString: db.url, max: 4 });
-});
-after(async () => {
-  pool.on('error', () => undefined); // connections the drop terminates
-  await pool.end();
-  await db.drop();
-});
-
-const apply = (events: readonly DecodedEvent[]) => applyInTransaction(pool, meetingsProjector, events);
+const apply = (events: readonly DecodedEvent[]) =>
+  applyInTransaction(database.pool, meetingsProjector, events);
 
 const one = async (sql: string, ...params: unknown[]) =>
-  (await pool.query<Record<string, unknown>>(sql, params)).rows[0];
+  (await database.pool.query<Record<string, unknown>>(sql, params)).rows[0];
 
 const meetingRow = (id: string) =>
   one(
@@ -534,7 +523,7 @@ test('a meeting from scheduling to its end, one event at a time', async () => {
     ...joined(e.catJoins, 'participant', true, true),
     ...endedBy(e.catEnds),
   });
-  const { rows: counts } = await pool.query(
+  const { rows: counts } = await database.pool.query(
     `SELECT (SELECT count(*)::int FROM meeting_participants WHERE meeting_id = $1) AS participants,
        (SELECT count(*)::int FROM meeting_recordings WHERE meeting_id = $1) AS recordings`,
     [meetingId],
@@ -661,18 +650,22 @@ test('an ended meeting does not record, even in a history that ended without sto
 test('applying the batch again, or any prefix of it, leaves every row identical', async () => {
   const { events } = meetingLife(new EventFactory());
   await apply(events);
-  const once = await snapshotTables(pool, TABLES);
+  const once = await snapshotTables(database.pool, TABLES);
   assert.ok(once.meeting_participants!.length >= 4);
 
   await apply(events);
-  assert.deepEqual(await snapshotTables(pool, TABLES), once, 'the whole batch again');
+  assert.deepEqual(await snapshotTables(database.pool, TABLES), once, 'the whole batch again');
   for (let end = 1; end <= events.length; end++) {
     await apply(events.slice(0, end));
-    assert.deepEqual(await snapshotTables(pool, TABLES), once, `the first ${end} events again`);
+    assert.deepEqual(await snapshotTables(database.pool, TABLES), once, `the first ${end} events again`);
   }
   for (const [i, event] of events.entries()) {
     await apply([event]);
-    assert.deepEqual(await snapshotTables(pool, TABLES), once, `event ${i + 1} (${event.type}) alone again`);
+    assert.deepEqual(
+      await snapshotTables(database.pool, TABLES),
+      once,
+      `event ${i + 1} (${event.type}) alone again`,
+    );
   }
 });
 
@@ -680,7 +673,7 @@ test('overlapping redeliveries end in the rows a single pass gives', async () =>
   const { meetingId, events } = meetingLife(new EventFactory());
   // Each table's rows of this meeting; updated_at is the projection's clock, participant ids a sequence.
   const rowsOf = async () => {
-    const select = async (sql: string) => (await pool.query(sql, [meetingId])).rows;
+    const select = async (sql: string) => (await database.pool.query(sql, [meetingId])).rows;
     return {
       meetings: await select(`SELECT to_jsonb(t) - 'updated_at' AS r FROM meetings t WHERE id = $1`),
       participants: await select(`SELECT to_jsonb(t) - 'updated_at' - 'id' AS r FROM meeting_participants t
@@ -699,15 +692,15 @@ test('overlapping redeliveries end in the rows a single pass gives', async () =>
   assert.equal(redelivered.participants.length, 4);
 
   for (const table of TABLES.slice(1))
-    await pool.query(`DELETE FROM ${table} WHERE meeting_id = $1`, [meetingId]);
-  await pool.query('DELETE FROM meetings WHERE id = $1', [meetingId]);
+    await database.pool.query(`DELETE FROM ${table} WHERE meeting_id = $1`, [meetingId]);
+  await database.pool.query('DELETE FROM meetings WHERE id = $1', [meetingId]);
   await apply(events);
   assert.deepEqual(await rowsOf(), redelivered);
 });
 
 /** Each row of the meeting's tables, as the overlapping-redelivery test compares them. */
 async function meetingRows(meetingId: string) {
-  const select = async (sql: string) => (await pool.query(sql, [meetingId])).rows;
+  const select = async (sql: string) => (await database.pool.query(sql, [meetingId])).rows;
   return {
     meetings: await select(`SELECT to_jsonb(t) - 'updated_at' AS r FROM meetings t WHERE id = $1`),
     participants: await select(`SELECT to_jsonb(t) - 'updated_at' - 'id' AS r FROM meeting_participants t
@@ -720,8 +713,8 @@ async function meetingRows(meetingId: string) {
 
 async function forget(meetingId: string) {
   for (const table of TABLES.slice(1))
-    await pool.query(`DELETE FROM ${table} WHERE meeting_id = $1`, [meetingId]);
-  await pool.query('DELETE FROM meetings WHERE id = $1', [meetingId]);
+    await database.pool.query(`DELETE FROM ${table} WHERE meeting_id = $1`, [meetingId]);
+  await database.pool.query('DELETE FROM meetings WHERE id = $1', [meetingId]);
 }
 
 /** A running meeting whose second half changes the same rows many times over. */
@@ -835,7 +828,7 @@ test('a batch that starts with events older than the rows skips those, row by ro
 
 test('a batch is applied with a constant number of statements', async () => {
   const lives = [meetingLife(new EventFactory()), meetingLife(new EventFactory())];
-  const client = await pool.connect();
+  const client = await database.pool.connect();
   const statements: string[] = [];
   const counting = Object.create(client) as pg.PoolClient;
   counting.query = ((...args: Parameters<pg.PoolClient['query']>) => {

@@ -1,29 +1,17 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, test } from 'node:test';
-import { createTestDatabase } from '@meetings/db/testing';
-import type { TestDatabase } from '@meetings/db/testing';
+import { test } from 'node:test';
+import { useTestDatabase } from '@meetings/db/testing';
 import { eventSchemas, streams } from '@meetings/events';
 import type { DecodedEvent } from '@meetings/events';
-import pg from 'pg';
 import { EventFactory } from '../../testing/event-factory.js';
 import { applyInTransaction, snapshotTables } from '../../testing/postgres-projection.js';
 import { operationLogsProjector } from './operation-logs-projector.js';
 
-let db: TestDatabase;
-let pool: pg.Pool;
+const database = useTestDatabase();
 
-before(async () => {
-  db = await createTestDatabase();
-  pool = new pg.Pool({ connectionString: db.url, max: 4 });
-});
-after(async () => {
-  pool.on('error', () => undefined); // connections the drop terminates
-  await pool.end();
-  await db.drop();
-});
-
-const apply = (events: readonly DecodedEvent[]) => applyInTransaction(pool, operationLogsProjector, events);
+const apply = (events: readonly DecodedEvent[]) =>
+  applyInTransaction(database.pool, operationLogsProjector, events);
 
 /** A user signing up (with the private reservation and credential events), a meeting, its media. */
 function history(f: EventFactory) {
@@ -113,7 +101,7 @@ test('one row per event, with actor, resource, details and correlation; none for
   // Handed the private events anyway (the runner filters them out), it still writes nothing for them.
   await apply(all);
 
-  const { rows } = await pool.query(
+  const { rows } = await database.pool.query(
     `SELECT event_id, user_id, action, resource_type, resource_id, details, correlation_id, created_at
      FROM operation_logs WHERE event_id = ANY($1) ORDER BY created_at`,
     [all.map((e) => e.eventId)],
@@ -134,7 +122,7 @@ test('one row per event, with actor, resource, details and correlation; none for
     row(events.started, 'meeting', meetingId, userId),
     row(events.published, 'media', meetingId, null),
   ]);
-  const { rows: leaks } = await pool.query(
+  const { rows: leaks } = await database.pool.query(
     `SELECT action FROM operation_logs
      WHERE action IN ('PasswordSet', 'UsernameReserved', 'EmailReserved') OR details::text LIKE '%argon2id%'
        OR resource_type IN ('credentials', 'username', 'email')`,
@@ -145,11 +133,15 @@ test('one row per event, with actor, resource, details and correlation; none for
 test('applying the batch again, or any prefix of it, leaves every row identical', async () => {
   const { all } = history(new EventFactory());
   await apply(all);
-  const once = await snapshotTables(pool, ['operation_logs']);
+  const once = await snapshotTables(database.pool, ['operation_logs']);
   await apply(all);
-  assert.deepEqual(await snapshotTables(pool, ['operation_logs']), once);
+  assert.deepEqual(await snapshotTables(database.pool, ['operation_logs']), once);
   for (let end = 1; end <= all.length; end++) {
     await apply(all.slice(0, end));
-    assert.deepEqual(await snapshotTables(pool, ['operation_logs']), once, `the first ${end} events again`);
+    assert.deepEqual(
+      await snapshotTables(database.pool, ['operation_logs']),
+      once,
+      `the first ${end} events again`,
+    );
   }
 });

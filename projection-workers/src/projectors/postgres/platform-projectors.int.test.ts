@@ -1,27 +1,14 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, test } from 'node:test';
-import { createTestDatabase } from '@meetings/db/testing';
-import type { TestDatabase } from '@meetings/db/testing';
+import { test } from 'node:test';
+import { useTestDatabase } from '@meetings/db/testing';
 import { streams } from '@meetings/events';
-import pg from 'pg';
 import { EventFactory } from '../../testing/event-factory.js';
 import { applyInTransaction, snapshotTables } from '../../testing/postgres-projection.js';
 import { signalingSessionsProjector } from './signaling-sessions-projector.js';
 import { systemConfigsProjector } from './system-configs-projector.js';
 
-let db: TestDatabase;
-let pool: pg.Pool;
-
-before(async () => {
-  db = await createTestDatabase();
-  pool = new pg.Pool({ connectionString: db.url, max: 4 });
-});
-after(async () => {
-  pool.on('error', () => undefined); // connections the drop terminates
-  await pool.end();
-  await db.drop();
-});
+const database = useTestDatabase();
 
 const ADMIN = randomUUID();
 
@@ -41,14 +28,14 @@ test('system_configs: set, change, delete and set again; a replay changes nothin
   const deleted = f.event(streams.config(key), 'SystemConfigDeleted', { key, deletedBy: ADMIN });
   const row = async () =>
     (
-      await pool.query(
+      await database.pool.query(
         `SELECT config_value, description, is_public, updated_by, deleted_at, last_stream_version::int AS v
          FROM system_configs WHERE config_key = $1`,
         [key],
       )
     ).rows[0];
 
-  await applyInTransaction(pool, systemConfigsProjector, [first, changed]);
+  await applyInTransaction(database.pool, systemConfigsProjector, [first, changed]);
   assert.deepEqual(await row(), {
     config_value: '8081',
     description: 'port',
@@ -57,15 +44,15 @@ test('system_configs: set, change, delete and set again; a replay changes nothin
     deleted_at: null,
     v: 2,
   });
-  await applyInTransaction(pool, systemConfigsProjector, [deleted]);
+  await applyInTransaction(database.pool, systemConfigsProjector, [deleted]);
   assert.deepEqual((await row()).deleted_at, deleted.occurredAt);
 
   // Redelivered older events cannot bring the deleted key back.
-  const snapshot = await snapshotTables(pool, ['system_configs']);
-  await applyInTransaction(pool, systemConfigsProjector, [first, changed, deleted]);
-  assert.deepEqual(await snapshotTables(pool, ['system_configs']), snapshot);
+  const snapshot = await snapshotTables(database.pool, ['system_configs']);
+  await applyInTransaction(database.pool, systemConfigsProjector, [first, changed, deleted]);
+  assert.deepEqual(await snapshotTables(database.pool, ['system_configs']), snapshot);
 
-  await applyInTransaction(pool, systemConfigsProjector, [set('9090')]);
+  await applyInTransaction(database.pool, systemConfigsProjector, [set('9090')]);
   assert.deepEqual(await row(), {
     config_value: '9090',
     description: 'port',
@@ -88,7 +75,7 @@ test('signaling_sessions: a row per session, connected then disconnected with th
     f.event(stream, 'SignalingSessionClosed', { sessionId, nodeId, reason });
   const rows = async () =>
     (
-      await pool.query(
+      await database.pool.query(
         `SELECT session_id, meeting_id, user_id, node_id, status, connected_at, disconnected_at,
            disconnect_reason FROM signaling_sessions WHERE node_id = $1 ORDER BY connected_at`,
         [nodeId],
@@ -96,7 +83,7 @@ test('signaling_sessions: a row per session, connected then disconnected with th
     ).rows;
 
   const events = [opened(s1, m1), opened(s2, m2), closed(s1, 'unsubscribed'), closed(s2, 'node-dead')];
-  await applyInTransaction(pool, signalingSessionsProjector, events.slice(0, 2));
+  await applyInTransaction(database.pool, signalingSessionsProjector, events.slice(0, 2));
   assert.deepEqual(
     (await rows()).map((r) => [r.session_id, r.meeting_id, r.user_id, r.status, r.disconnected_at]),
     [
@@ -104,7 +91,7 @@ test('signaling_sessions: a row per session, connected then disconnected with th
       [s2, m2, userId, 'connected', null],
     ],
   );
-  await applyInTransaction(pool, signalingSessionsProjector, events.slice(2));
+  await applyInTransaction(database.pool, signalingSessionsProjector, events.slice(2));
   const after = await rows();
   assert.deepEqual(
     after.map((r) => [r.status, r.disconnected_at, r.disconnect_reason]),
@@ -115,7 +102,11 @@ test('signaling_sessions: a row per session, connected then disconnected with th
   );
   assert.deepEqual(after[0].connected_at, events[0]!.occurredAt);
 
-  const snapshot = await snapshotTables(pool, ['signaling_sessions']);
-  await applyInTransaction(pool, signalingSessionsProjector, events);
-  assert.deepEqual(await snapshotTables(pool, ['signaling_sessions']), snapshot, 'a replay changes nothing');
+  const snapshot = await snapshotTables(database.pool, ['signaling_sessions']);
+  await applyInTransaction(database.pool, signalingSessionsProjector, events);
+  assert.deepEqual(
+    await snapshotTables(database.pool, ['signaling_sessions']),
+    snapshot,
+    'a replay changes nothing',
+  );
 });

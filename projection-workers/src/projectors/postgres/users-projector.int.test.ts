@@ -1,29 +1,16 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, test } from 'node:test';
-import { createTestDatabase } from '@meetings/db/testing';
-import type { TestDatabase } from '@meetings/db/testing';
+import { test } from 'node:test';
+import { useTestDatabase } from '@meetings/db/testing';
 import { streams } from '@meetings/events';
-import pg from 'pg';
 import { EventFactory } from '../../testing/event-factory.js';
 import { applyInTransaction, snapshotTables } from '../../testing/postgres-projection.js';
 import { usersProjector } from './users-projector.js';
 
-let db: TestDatabase;
-let pool: pg.Pool;
-
-before(async () => {
-  db = await createTestDatabase();
-  pool = new pg.Pool({ connectionString: db.url, max: 4 });
-});
-after(async () => {
-  pool.on('error', () => undefined); // connections the drop terminates
-  await pool.end();
-  await db.drop();
-});
+const database = useTestDatabase();
 
 const apply = (events: Parameters<typeof usersProjector.apply>[1]) =>
-  applyInTransaction(pool, usersProjector, events);
+  applyInTransaction(database.pool, usersProjector, events);
 
 function history(f: EventFactory) {
   const [ada, bob] = [randomUUID(), randomUUID()];
@@ -59,7 +46,7 @@ function history(f: EventFactory) {
 
 const user = async (id: string) =>
   (
-    await pool.query(
+    await database.pool.query(
       `SELECT id, username, email, full_name, avatar_url, role, status, last_login_at, deleted_at,
          last_stream_version, created_at
        FROM users WHERE id = $1`,
@@ -166,14 +153,14 @@ test('registration inserts the user; profile updates change only the fields they
 test('applying the batch, or any prefix of it, again leaves every row identical', async () => {
   const { events } = history(new EventFactory());
   await apply(events);
-  const once = await snapshotTables(pool, ['users']);
+  const once = await snapshotTables(database.pool, ['users']);
   await apply(events);
-  assert.deepEqual(await snapshotTables(pool, ['users']), once);
+  assert.deepEqual(await snapshotTables(database.pool, ['users']), once);
   for (let end = 1; end <= events.length; end++) {
     await apply(events.slice(0, end));
-    assert.deepEqual(await snapshotTables(pool, ['users']), once, `prefix of ${end}`);
+    assert.deepEqual(await snapshotTables(database.pool, ['users']), once, `prefix of ${end}`);
   }
   // An old event alone, e.g. redelivered after a crash, changes nothing either.
   await apply([events[2]!]);
-  assert.deepEqual(await snapshotTables(pool, ['users']), once);
+  assert.deepEqual(await snapshotTables(database.pool, ['users']), once);
 });
