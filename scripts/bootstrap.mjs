@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Makes a fresh clone runnable: installs npm packages when the lockfile changed since the last
-// install, the Debian packages the tests run servers of (opensmtpd), and starts the local
-// PostgreSQL and Redis of this machine kind when they are down.
+// install, the Debian packages the tests run servers of (opensmtpd), builds the mediasoup worker
+// when its cache lacks it, and starts the local PostgreSQL and Redis of this machine kind when
+// they are down.
 // Dependency-free on purpose: it runs before node_modules exists.
 import { execSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -9,6 +10,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { workerBinaryPath } from './mediasoup-worker-path.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const log = (msg) => process.stderr.write(`[bootstrap] ${msg}\n`);
@@ -27,7 +29,15 @@ function ensurePackages() {
   const hash = createHash('sha256').update(readFileSync(lock)).digest('hex');
   if (existsSync(marker) && readFileSync(marker, 'utf8') === hash) return;
   log('installing npm packages (npm ci)');
-  const result = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
+  // mediasoup's postinstall would download a prebuilt worker from GitHub (unreachable here); with
+  // MEDIASOUP_WORKER_BIN set it does nothing. The worker is built by ensureMediasoupWorker().
+  const workerBin = workerBinaryPath();
+  const env = {
+    ...process.env,
+    MEDIASOUP_WORKER_BIN:
+      process.env.MEDIASOUP_WORKER_BIN || (existsSync(workerBin) ? workerBin : '/bin/true'),
+  };
+  const result = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit', env });
   if (result.status !== 0) process.exit(result.status ?? 1);
   writeFileSync(marker, hash);
 }
@@ -124,8 +134,22 @@ function ensureEtcd() {
   if (!install()) log('could not install etcd-server; the etcd tests will fail');
 }
 
+/**
+ * The SFU's mediasoup worker, built from the npm package's sources against Debian's libraries
+ * (and the Debian packages that needs, ffmpeg too) when the cache lacks it: ~4-7 minutes once,
+ * then a no-op. scripts/build-mediasoup-worker.mjs says how and why.
+ */
+function ensureMediasoupWorker() {
+  const result = spawnSync(process.execPath, [join(root, 'scripts', 'build-mediasoup-worker.mjs')], {
+    cwd: root,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  if (result.status !== 0) log('could not build the mediasoup worker; the sfu-node tests will fail');
+}
+
 ensureNodeVersion();
 ensurePackages();
+ensureMediasoupWorker();
 ensureOpensmtpd();
 await ensurePostgres();
 await ensureRedis();

@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 // Runs every *.test.ts of the workspaces with node's test runner (TypeScript through tsx, the
-// workspace packages resolved to their sources). Fails when no test ran.
+// workspace packages resolved to their sources). Fails when no test ran. The tests get
+// MEDIASOUP_WORKER_BIN, when it is not set, pointing at the cached worker that bootstrap builds.
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { workerBinaryPath } from './mediasoup-worker-path.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const workspaces = [
@@ -14,6 +16,7 @@ const workspaces = [
   'projection-workers',
   'query-api',
   'notification-worker',
+  'sfu-node',
 ];
 const filter = process.argv.slice(2);
 
@@ -48,7 +51,15 @@ const child = spawn(
     '--test-reporter=spec',
     ...files,
   ],
-  { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NODE_ENV: 'test' } },
+  {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: {
+      ...process.env,
+      NODE_ENV: 'test',
+      MEDIASOUP_WORKER_BIN: process.env.MEDIASOUP_WORKER_BIN || workerBinaryPath(),
+    },
+  },
 );
 // node's summary ("ℹ tests N", "ℹ pass N", ...) can be followed by failure details; keep the
 // counts and repeat them as the last line, in the plain form CI reads.

@@ -142,6 +142,7 @@ export async function startPrivateSmtpd(): Promise<PrivateSmtpd> {
   }
 
   async function mailbox(user: string): Promise<DeliveredMail[]> {
+    // Sorted for a stable listing; maildir names order messages only to the second.
     const folder = join(maildir, user, 'new');
     const names = (await readdir(folder).catch(() => [] as string[])).sort();
     return Promise.all(names.map(async (name) => parseMail(await readFile(join(folder, name), 'utf8'))));
