@@ -49,7 +49,7 @@ after(async () => {
   await Promise.all([db?.drop(), deleteKeys(redisUrl, prefix)]);
 });
 
-/** The projected columns of each table (no created_at/updated_at, no bigserial ids), and its key. */
+/** The projected columns of each table (no created_at/updated_at), and its key. */
 const TABLES: Record<keyof ExpectedTables, { columns: string; key: readonly string[] }> = {
   users: {
     columns: `id, username, email, full_name, avatar_url, role, status, last_login_at, deleted_at,
@@ -71,7 +71,7 @@ const TABLES: Record<keyof ExpectedTables, { columns: string; key: readonly stri
     key: ['meeting_id', 'user_id'],
   },
   meeting_participants: {
-    columns: `meeting_id, user_id, role, join_time, leave_time, leave_reason, removed_by, remove_reason,
+    columns: `id, meeting_id, user_id, role, join_time, leave_time, leave_reason, removed_by, remove_reason,
       is_muted, is_video_on, last_stream_version::int`,
     key: ['meeting_id', 'user_id'],
   },
@@ -87,7 +87,7 @@ const TABLES: Record<keyof ExpectedTables, { columns: string; key: readonly stri
     key: ['id'],
   },
   media_streams: {
-    columns: `id, meeting_id, user_id, room_id, stream_type, sfu_node_id, producer_id, codec, resolution,
+    columns: `id, meeting_id, user_id, participant_id, room_id, stream_type, sfu_node_id, producer_id, codec, resolution,
       status, close_reason, published_at, closed_at, bitrate, packet_loss_percent, jitter_ms, rtt_ms, last_sampled_at,
       last_stream_version::int`,
     key: ['id'],

@@ -87,7 +87,7 @@ const seedIndexNames = [...seedIndexes.matchAll(/CREATE INDEX (\w+)/g)].map((m) 
  * when a stream is written, and filled in when the participant row comes later (the two tables
  * have projectors of their own, and either may run ahead).
  */
-const participantLink = `
+export const participantLink = `
     CREATE FUNCTION media_streams_link_participant() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
       NEW.participant_id := (SELECT p.id FROM meeting_participants p

@@ -9,6 +9,7 @@ import * as meetingAccess from './20261201000001_meeting_access.js';
 import * as personalDataKeys from './20261201000002_personal_data_keys.js';
 import * as seedColumnNames from './20261201000003_seed_column_names.js';
 import * as systemConfigsSignaling from './20261201000005_system_configs_signaling.js';
+import * as participantIdsFromKeys from './20261201000006_participant_ids_from_keys.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -27,4 +28,5 @@ export const migrations: ReadonlyArray<readonly [name: string, migration: Migrat
   ['20261201000002_personal_data_keys', personalDataKeys],
   ['20261201000003_seed_column_names', seedColumnNames],
   ['20261201000005_system_configs_signaling', systemConfigsSignaling],
+  ['20261201000006_participant_ids_from_keys', participantIdsFromKeys],
 ];

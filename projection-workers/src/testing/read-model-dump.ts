@@ -5,13 +5,12 @@ import type pg from 'pg';
 const TABLES: Record<string, readonly string[]> = {
   users: ['created_at', 'updated_at'],
   meetings: ['created_at', 'updated_at'],
-  meeting_participants: ['id', 'created_at', 'updated_at'],
+  meeting_participants: ['created_at', 'updated_at'],
   meeting_invitations: ['created_at', 'updated_at'],
   meeting_bans: ['created_at', 'updated_at'],
   meeting_rooms: ['created_at', 'updated_at'],
   meeting_recordings: ['created_at', 'updated_at'],
-  // participant_id is meeting_participants' local sequence.
-  media_streams: ['participant_id', 'created_at', 'updated_at'],
+  media_streams: ['created_at', 'updated_at'],
   signaling_messages: ['created_at', 'updated_at'],
   // created_at is the event's time here; projected_at the local clock's.
   operation_logs: ['id', 'projected_at', 'updated_at'],

@@ -1,6 +1,6 @@
 import { meetingEventSchemas } from '@meetings/events';
 import type { DecodedEvent } from '@meetings/events';
-import { iso } from './rows.js';
+import { iso, participantKey } from './rows.js';
 import type { ChatRow, MeetingRow, ParticipantRow, RecordingRow, RoomRow } from './rows.js';
 
 /*
@@ -73,6 +73,7 @@ export function foldMeetingTables(events: readonly DecodedEvent[]): MeetingTable
           [
             d.hostId,
             {
+              id: participantKey(d.meetingId, d.hostId),
               meeting_id: d.meetingId,
               user_id: d.hostId,
               role: 'host',
@@ -183,6 +184,7 @@ export function foldMeetingTables(events: readonly DecodedEvent[]): MeetingTable
         const d = event.data;
         // One row per user and meeting: a rejoin reopens it and forgets how the user last left.
         m.attendance.set(d.userId, {
+          id: participantKey(meeting.id, d.userId),
           meeting_id: meeting.id,
           user_id: d.userId,
           role: d.role,

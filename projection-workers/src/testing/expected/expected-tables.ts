@@ -4,15 +4,14 @@ import { foldAccessTables } from './expected-access.js';
 import type { AccessTables } from './expected-access.js';
 import { foldMeetingTables } from './expected-meetings.js';
 import type { MeetingTables } from './expected-meetings.js';
-import { iso } from './rows.js';
+import { iso, participantKey } from './rows.js';
 import type { ActiveMeetingStatsRow, MediaStreamRow, OperationLogRow, UserRow } from './rows.js';
 
 /*
  * Every read table as an independent fold of the log (see expected-meetings.ts for the meeting
  * stream's tables). Columns are the projected ones: created_at/updated_at and bigserial ids are
  * local facts of the database, not of the log, and are left out (operation_logs.created_at is the
- * event's time, a fact of the log, and its projected_at is left out instead; so is
- * media_streams.participant_id, a bigserial id of meeting_participants).
+ * event's time, a fact of the log, and its projected_at is left out instead).
  */
 
 export interface ExpectedTables extends MeetingTables, AccessTables {
@@ -73,6 +72,7 @@ export function foldMediaStreams(events: readonly DecodedEvent[]): MediaStreamRo
           id: d.mediaStreamId,
           meeting_id: d.meetingId,
           user_id: d.userId,
+          participant_id: participantKey(d.meetingId, d.userId),
           // A meeting has one room, whose id is the meeting's.
           room_id: d.meetingId,
           stream_type: d.kind,

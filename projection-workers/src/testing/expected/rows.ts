@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { MediaKind, MeetingAccess, MeetingSettings, ParticipantRole, UserRole } from '@meetings/events';
 
 /*
@@ -29,6 +30,7 @@ export interface MeetingRow {
 }
 
 export interface ParticipantRow {
+  id: string;
   meeting_id: string;
   user_id: string;
   role: ParticipantRole;
@@ -100,6 +102,7 @@ export interface MediaStreamRow {
   id: string;
   meeting_id: string;
   user_id: string;
+  participant_id: string;
   room_id: string;
   stream_type: MediaKind;
   resolution: null;
@@ -161,4 +164,10 @@ export interface BanRow {
   lifted_by: string | null;
   lifted_at: string | null;
   last_stream_version: number;
+}
+
+/** The id of a (meeting, user) participant, as the tables derive it: md5 of `<meetingId>:<userId>` as a uuid. */
+export function participantKey(meetingId: string, userId: string): string {
+  const hex = createHash('md5').update(`${meetingId}:${userId}`).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
