@@ -11,6 +11,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { workerBinaryPath } from './mediasoup-worker-path.mjs';
 
 const RESTART_MIN_DELAY_MS = 500;
 /** A service's exit code for a wrong setting (EXIT_CONFIG in events/src/config.ts): not restarted. */
@@ -24,7 +25,11 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const env = {
   ...process.env,
   DATABASE_URL: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/meetings',
+  // The worker binary that bootstrap builds (scripts/build-mediasoup-worker.mjs), unless set.
+  MEDIASOUP_WORKER_BIN: process.env.MEDIASOUP_WORKER_BIN || workerBinaryPath(),
 };
+// The SFU only with its worker binary: without it the rest of the system still runs.
+const sfuWorkerBuilt = existsSync(env.MEDIASOUP_WORKER_BIN);
 // With KAFKA_BROKERS set, the relay ships the log to Kafka and the projections read it from there.
 const entries = {
   'command-service': 'command-service/dist/main.js',
@@ -33,6 +38,7 @@ const entries = {
   'query-api': 'query-api/dist/main.js',
   // Without SMTP_HOST it logs each email job instead of sending it.
   'notification-worker': 'notification-worker/dist/main.js',
+  ...(sfuWorkerBuilt ? { 'sfu-node': 'sfu-node/dist/main.js' } : {}),
 };
 const services = Object.keys(entries).filter((name) => existsSync(join(root, entries[name])));
 
@@ -43,6 +49,11 @@ const migrated = spawnSync(process.execPath, [join(root, 'db/dist/cli/migrate.js
 if (migrated.status !== 0) process.exit(migrated.status ?? 1);
 
 const log = (message) => console.error(`[start] ${message}`);
+if (!sfuWorkerBuilt) {
+  log(
+    `sfu-node skipped: no mediasoup worker at ${env.MEDIASOUP_WORKER_BIN} (node scripts/build-mediasoup-worker.mjs builds it)`,
+  );
+}
 
 /** name → { child, startedAt, delay, timer } */
 const state = new Map(

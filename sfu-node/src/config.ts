@@ -4,6 +4,7 @@ import { ConfigError, parseConfig } from '@meetings/events';
 import { z } from 'zod';
 
 const Port = z.coerce.number().int().min(1024).max(65535);
+const PositiveInt = z.coerce.number().int().positive();
 
 /** An executable regular file: the worker binary must exist before any worker is spawned. */
 function isExecutableFile(path: string): boolean {
@@ -40,6 +41,23 @@ export const SfuConfigSchema = z
     SFU_RTC_MAX_PORT: Port.default(49999),
     /** The workers' own log level (their lines go to the node's stderr through mediasoup). */
     SFU_WORKER_LOG_LEVEL: z.enum(['debug', 'warn', 'error', 'none']).default('warn'),
+    /** The signaling WebSocket server (`/ws`); port 0 picks a free one (tests). */
+    SFU_HOST: z.string().min(1).default('127.0.0.1'),
+    SFU_PORT: z.coerce.number().int().min(0).max(65535).default(3002),
+    /** The address transports listen on, and the one given to clients unless SFU_ANNOUNCED_ADDRESS. */
+    SFU_LISTEN_IP: z.ipv4().or(z.ipv6()).default('127.0.0.1'),
+    SFU_ANNOUNCED_ADDRESS: z.string().min(1).optional(),
+    /** How long a dropped signaling socket's media is kept for the same user to reconnect. */
+    SFU_RECONNECT_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
+    /** How often open sockets check that their sessions still exist (closed with 4401 if not). */
+    SFU_SESSION_CHECK_MS: PositiveInt.min(100).max(60_000).default(500),
+    SFU_HEARTBEAT_MS: PositiveInt.min(1000).max(600_000).default(30_000),
+    /** The sessions and the room cache, as the command service and projection-workers use them. */
+    REDIS_URL: z.url().default('redis://127.0.0.1:6379'),
+    REDIS_KEY_PREFIX: z.string().default(''),
+    /** The sliding lifetime a connection refreshes a session to: keep it equal to the command service's. */
+    SESSION_TTL_SECONDS: PositiveInt.default(3600),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .superRefine((c, ctx) => {
     if (c.SFU_RTC_MIN_PORT > c.SFU_RTC_MAX_PORT) {
@@ -54,6 +72,17 @@ export const SfuConfigSchema = z
     rtcMinPort: c.SFU_RTC_MIN_PORT,
     rtcMaxPort: c.SFU_RTC_MAX_PORT,
     workerLogLevel: c.SFU_WORKER_LOG_LEVEL,
+    host: c.SFU_HOST,
+    port: c.SFU_PORT,
+    listenIp: c.SFU_LISTEN_IP,
+    announcedAddress: c.SFU_ANNOUNCED_ADDRESS,
+    reconnectGraceMs: c.SFU_RECONNECT_GRACE_MS,
+    sessionCheckMs: c.SFU_SESSION_CHECK_MS,
+    heartbeatMs: c.SFU_HEARTBEAT_MS,
+    redisUrl: c.REDIS_URL,
+    redisKeyPrefix: c.REDIS_KEY_PREFIX,
+    sessionTtlSeconds: c.SESSION_TTL_SECONDS,
+    logLevel: c.LOG_LEVEL,
   }));
 
 export type SfuConfig = z.infer<typeof SfuConfigSchema>;

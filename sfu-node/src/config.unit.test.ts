@@ -14,6 +14,17 @@ test('config: defaults, one worker per core', () => {
     rtcMinPort: 40000,
     rtcMaxPort: 49999,
     workerLogLevel: 'warn',
+    host: '127.0.0.1',
+    port: 3002,
+    listenIp: '127.0.0.1',
+    announcedAddress: undefined,
+    reconnectGraceMs: 10_000,
+    sessionCheckMs: 500,
+    heartbeatMs: 30_000,
+    redisUrl: 'redis://127.0.0.1:6379',
+    redisKeyPrefix: '',
+    sessionTtlSeconds: 3600,
+    logLevel: 'info',
   });
 });
 
@@ -41,6 +52,15 @@ test('config: a missing or wrong setting names itself', () => {
     /fewer ports than SFU_WORKERS/,
   );
   assert.throws(() => loadSfuConfig({ MEDIASOUP_WORKER_BIN: bin, SFU_WORKERS: '0' }), /SFU_WORKERS/);
+  assert.throws(
+    () => loadSfuConfig({ MEDIASOUP_WORKER_BIN: bin, SFU_LISTEN_IP: 'localhost' }),
+    /SFU_LISTEN_IP/,
+  );
+  assert.throws(() => loadSfuConfig({ MEDIASOUP_WORKER_BIN: bin, SFU_PORT: '70000' }), /SFU_PORT/);
+  assert.throws(
+    () => loadSfuConfig({ MEDIASOUP_WORKER_BIN: bin, SFU_RECONNECT_GRACE_MS: '-1' }),
+    /SFU_RECONNECT_GRACE_MS/,
+  );
   assert.throws(
     () => loadSfuConfig({ MEDIASOUP_WORKER_BIN: bin, SFU_WORKER_LOG_LEVEL: 'info' }),
     /SFU_WORKER_LOG_LEVEL/,

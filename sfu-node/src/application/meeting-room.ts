@@ -1,0 +1,245 @@
+import type { types } from 'mediasoup';
+import type { Logger } from 'pino';
+import type { Room } from '../domain/room.js';
+import { verdictFor } from '../domain/rules.js';
+import type { MediaSource } from '../domain/rules.js';
+import { SignalingError } from './errors.js';
+import { Peer } from './peer.js';
+import type { PeerProducer } from './peer.js';
+import { CLOSE } from './peer-link.js';
+import type { Notification, PeerLink, ProducerInfo } from './peer-link.js';
+
+export interface MediaSettings {
+  listenIp: string;
+  announcedAddress: string | undefined;
+}
+
+/**
+ * One meeting's router and its peers. It follows the meeting's room (`applyRoom`): a producer is
+ * paused while the meeting says so (mute, video off) and resumed only when it no longer does and
+ * its owner has not paused it; a user no longer present is disconnected; the meeting's end closes
+ * the router and every connection.
+ */
+export class MeetingRoom {
+  readonly peers = new Map<string, Peer>();
+  private version = 0;
+  closed = false;
+
+  constructor(
+    readonly meetingId: string,
+    readonly router: types.Router,
+    private readonly media: MediaSettings,
+    private readonly log: Logger,
+    private readonly onClosed: (room: MeetingRoom) => void,
+  ) {
+    // The worker died under it: every peer must join again (a new router is made).
+    router.observer.once('close', () => this.close(CLOSE.restart, 'the media server restarted'));
+  }
+
+  /** Adds the user, or hands their existing peer (within its grace period) to the new link. */
+  attach(userId: string, link: PeerLink, room: Room): Peer {
+    const participant = room.participants.get(userId)!;
+    const existing = this.peers.get(userId);
+    if (existing) {
+      if (existing.graceTimer) clearTimeout(existing.graceTimer);
+      existing.graceTimer = null;
+      existing.link?.close(CLOSE.replaced, 'joined from another connection');
+      existing.link = link;
+      existing.participant = participant;
+      return existing;
+    }
+    const peer = new Peer(userId, link, participant);
+    this.peers.set(userId, peer);
+    return peer;
+  }
+
+  /** The link dropped: the peer's media stays for `graceMs`, then it leaves. */
+  detach(peer: Peer, link: PeerLink, graceMs: number): void {
+    if (peer.link !== link || peer.closed) return;
+    peer.link = null;
+    peer.graceTimer = setTimeout(() => this.leave(peer), graceMs);
+  }
+
+  leave(peer: Peer): void {
+    if (this.peers.get(peer.userId) !== peer) return;
+    this.peers.delete(peer.userId);
+    peer.close();
+    this.broadcast({ notification: 'peerLeft', data: { userId: peer.userId } }, peer);
+    this.log.info({ userId: peer.userId }, 'peer left');
+    if (this.peers.size === 0) this.close(CLOSE.goingAway, 'no peer left');
+  }
+
+  producers(except?: Peer): ProducerInfo[] {
+    return [...this.peers.values()]
+      .filter((p) => p !== except)
+      .flatMap((p) => [...p.producers].map(([id, pp]) => p.info(id, pp)));
+  }
+
+  async createWebRtcTransport(peer: Peer, direction: 'send' | 'recv') {
+    const transport = await this.router.createWebRtcTransport({
+      listenInfos: [
+        { protocol: 'udp', ip: this.media.listenIp, announcedAddress: this.media.announcedAddress },
+      ],
+      appData: { userId: peer.userId, direction },
+    });
+    peer.transports.set(transport.id, { transport, direction });
+    return {
+      transportId: transport.id,
+      iceParameters: transport.iceParameters,
+      iceCandidates: transport.iceCandidates,
+      dtlsParameters: transport.dtlsParameters,
+    };
+  }
+
+  /** Plain RTP in (a tool such as ffmpeg publishing for the user); comedia: it learns the sender. */
+  async createPlainTransport(peer: Peer) {
+    const transport = await this.router.createPlainTransport({
+      listenInfo: { protocol: 'udp', ip: this.media.listenIp, announcedAddress: this.media.announcedAddress },
+      rtcpMux: false,
+      comedia: true,
+      appData: { userId: peer.userId, direction: 'send' },
+    });
+    peer.transports.set(transport.id, { transport, direction: 'send' });
+    const { localAddress, localPort } = transport.tuple;
+    return {
+      transportId: transport.id,
+      ip: localAddress,
+      port: localPort,
+      rtcpPort: transport.rtcpTuple?.localPort,
+    };
+  }
+
+  async connectTransport(peer: Peer, transportId: unknown, dtlsParameters: types.DtlsParameters) {
+    const { transport } = peer.transport(transportId);
+    if (transport.type !== 'webrtc')
+      throw new SignalingError('wrong-transport', 'a plain transport needs no connect');
+    await transport.connect({ dtlsParameters });
+  }
+
+  async produce(
+    peer: Peer,
+    transportId: unknown,
+    kind: 'audio' | 'video',
+    rtpParameters: types.RtpParameters,
+    source: MediaSource,
+  ): Promise<{ producerId: string; paused: boolean }> {
+    const { transport, direction } = peer.transport(transportId);
+    if (direction !== 'send') throw new SignalingError('wrong-transport', 'produce on a send transport');
+    if ((source === 'mic') !== (kind === 'audio')) {
+      throw new SignalingError('invalid-params', `a ${source} source cannot be ${kind}`);
+    }
+    const pp: PeerProducer = { producer: null as unknown as types.Producer, source, ownerPaused: false };
+    pp.producer = await transport.produce({
+      kind,
+      rtpParameters,
+      paused: peer.shouldPause(pp),
+      appData: { source },
+    });
+    const id = pp.producer.id;
+    peer.producers.set(id, pp);
+    pp.producer.observer.once('close', () => {
+      if (!peer.producers.delete(id)) return;
+      this.broadcast({ notification: 'producerClosed', data: { producerId: id, userId: peer.userId } }, peer);
+    });
+    this.broadcast({ notification: 'newProducer', data: peer.info(id, pp) }, peer);
+    return { producerId: id, paused: pp.producer.paused };
+  }
+
+  async consume(
+    peer: Peer,
+    transportId: unknown,
+    producerId: string,
+    rtpCapabilities: types.RtpCapabilities,
+  ) {
+    const { transport, direction } = peer.transport(transportId);
+    if (direction !== 'recv') throw new SignalingError('wrong-transport', 'consume on a recv transport');
+    const owner = [...this.peers.values()].find((p) => p.producers.has(producerId));
+    if (!owner) throw new SignalingError('producer-not-found', `no producer ${producerId} in this meeting`);
+    if (!this.router.canConsume({ producerId, rtpCapabilities })) {
+      throw new SignalingError('cannot-consume', 'your rtpCapabilities cannot receive this producer');
+    }
+    // Paused until the client has its receiver ready (resumeConsumer): no keyframe is lost.
+    const consumer = await transport.consume({ producerId, rtpCapabilities, paused: true });
+    peer.consumers.set(consumer.id, consumer);
+    consumer.observer.once('close', () => peer.consumers.delete(consumer.id));
+    return {
+      consumerId: consumer.id,
+      producerId,
+      userId: owner.userId,
+      kind: consumer.kind,
+      rtpParameters: consumer.rtpParameters,
+      producerPaused: consumer.producerPaused,
+    };
+  }
+
+  async setOwnerPaused(peer: Peer, producerId: unknown, paused: boolean): Promise<void> {
+    const pp = peer.producer(producerId);
+    if (!paused && !pp.ownerPaused && pp.producer.paused) {
+      throw new SignalingError(
+        'paused-by-meeting',
+        `your ${pp.source} is paused by the meeting (muted or video off)`,
+      );
+    }
+    pp.ownerPaused = paused;
+    await this.sync(peer, pp);
+  }
+
+  /** Applies a room change; older versions than the one applied are ignored. */
+  applyRoom(room: Room | null): void {
+    if (this.closed) return;
+    if (room && room.version < this.version) return;
+    if (room) this.version = room.version;
+    for (const peer of [...this.peers.values()]) {
+      const verdict = verdictFor(room, peer.userId);
+      if (verdict.kind === 'disconnect') {
+        if (verdict.reason === 'meeting-ended')
+          return this.close(CLOSE.meetingEnded, 'the meeting has ended');
+        this.log.info({ userId: peer.userId }, 'no longer present: disconnected');
+        peer.link?.close(CLOSE.notParticipant, 'you are no longer a participant of this meeting');
+        this.leave(peer);
+        continue;
+      }
+      peer.participant = verdict.participant;
+      for (const pp of peer.producers.values()) {
+        this.sync(peer, pp).catch((error: unknown) =>
+          this.log.warn({ err: error }, 'could not pause/resume'),
+        );
+      }
+    }
+  }
+
+  /** Brings the producer's pause in line with what it should be, and tells everyone. */
+  private async sync(peer: Peer, pp: PeerProducer): Promise<void> {
+    const { producer } = pp;
+    const pause = peer.shouldPause(pp);
+    if (producer.closed || producer.paused === pause) return;
+    const data = { producerId: producer.id, userId: peer.userId };
+    if (pause) {
+      await producer.pause();
+      const by = pp.ownerPaused ? 'owner' : 'meeting';
+      this.log.info({ ...data, by, source: pp.source }, 'producer paused');
+      this.broadcast({ notification: 'producerPaused', data: { ...data, by } });
+    } else {
+      await producer.resume();
+      this.log.info({ ...data, source: pp.source }, 'producer resumed');
+      this.broadcast({ notification: 'producerResumed', data });
+    }
+  }
+
+  broadcast(message: Notification, except?: Peer): void {
+    for (const peer of this.peers.values()) if (peer !== except) peer.notify(message);
+  }
+
+  close(code: number, reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const peer of this.peers.values()) {
+      peer.link?.close(code, reason);
+      peer.close();
+    }
+    this.peers.clear();
+    this.router.close();
+    this.log.info({ reason }, 'meeting router closed');
+    this.onClosed(this);
+  }
+}
