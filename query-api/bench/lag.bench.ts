@@ -19,7 +19,8 @@ const PER_MEETING = 10;
 
 const main = (pkg: string) => fileURLToPath(new URL(`../../${pkg}/src/main.ts`, import.meta.url));
 // The services log as they would in production; the bench only discards what they write.
-const commands = await startServiceProcess({}, { keepLogs: false });
+// The bench's rate is its own (BENCH_RATE); the per-user rate limit would cap it.
+const commands = await startServiceProcess({ RATE_LIMIT_COMMANDS: '0' }, { keepLogs: false });
 const shared = { db: commands.db, redisPrefix: commands.redisPrefix };
 const worker = await startProcessUnderTest({
   main: main('projection-workers'),

@@ -12,7 +12,8 @@ let second: ServiceUnderTest | undefined;
 let pool: pg.Pool;
 
 before(async () => {
-  first = await startServiceProcess();
+  // A few users retrying under load: the per-user rate limit (rate-limit.e2e) is off.
+  first = await startServiceProcess({ RATE_LIMIT_COMMANDS: '0' });
   pool = new pg.Pool({ connectionString: first.db.url, max: 2 });
 });
 after(async () => {
@@ -50,7 +51,10 @@ test('command-service SIGKILLed with idempotent commands in flight: each key is 
     ).rows[0]!.n;
   const appendedBeforeKill = await chats();
 
-  second = await startServiceProcess({}, { shared: { db: first.db, redisPrefix: first.redisPrefix } });
+  second = await startServiceProcess(
+    { RATE_LIMIT_COMMANDS: '0' },
+    { shared: { db: first.db, redisPrefix: first.redisPrefix } },
+  );
   const retried = await Promise.all(keys.map((key) => send(second!.baseUrl, key)));
   console.log(
     `${cut} of ${keys.length} requests cut by the kill, ${appendedBeforeKill} of them appended before it; ` +
