@@ -1,5 +1,5 @@
 import { accessSync, constants, statSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { ConfigError, parseConfig } from '@meetings/events';
 import { z } from 'zod';
 
@@ -57,6 +57,16 @@ export const SfuConfigSchema = z
     REDIS_KEY_PREFIX: z.string().default(''),
     /** The sliding lifetime a connection refreshes a session to: keep it equal to the command service's. */
     SESSION_TTL_SECONDS: PositiveInt.default(3600),
+    /** The event store: the node appends its media streams' events (`media-<meetingId>`). */
+    DATABASE_URL: z.url().default('postgres://postgres@127.0.0.1:5432/meetings'),
+    DB_POOL_SIZE: PositiveInt.max(100).default(4),
+    /** This node's name in events (`sfuNodeId`, and the metadata's `sfu:<name>`); the host name by default. */
+    SFU_NODE_ID: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,100}$/)
+      .default(hostname()),
+    /** At most one quality sample per producer this often, and only when it changed meaningfully. */
+    SFU_SAMPLE_INTERVAL_MS: PositiveInt.min(1000).max(3_600_000).default(10_000),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .superRefine((c, ctx) => {
@@ -82,6 +92,10 @@ export const SfuConfigSchema = z
     redisUrl: c.REDIS_URL,
     redisKeyPrefix: c.REDIS_KEY_PREFIX,
     sessionTtlSeconds: c.SESSION_TTL_SECONDS,
+    databaseUrl: c.DATABASE_URL,
+    dbPoolSize: c.DB_POOL_SIZE,
+    nodeId: c.SFU_NODE_ID,
+    sampleIntervalMs: c.SFU_SAMPLE_INTERVAL_MS,
     logLevel: c.LOG_LEVEL,
   }));
 

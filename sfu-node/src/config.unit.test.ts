@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { test } from 'node:test';
 import { ConfigError, loadSfuConfig } from './config.js';
 import { splitPortRange } from './worker-pool.js';
@@ -24,6 +24,10 @@ test('config: defaults, one worker per core', () => {
     redisUrl: 'redis://127.0.0.1:6379',
     redisKeyPrefix: '',
     sessionTtlSeconds: 3600,
+    databaseUrl: 'postgres://postgres@127.0.0.1:5432/meetings',
+    dbPoolSize: 4,
+    nodeId: hostname(),
+    sampleIntervalMs: 10_000,
     logLevel: 'info',
   });
 });

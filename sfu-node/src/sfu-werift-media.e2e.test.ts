@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import { startProcessUnderTest, startServiceProcess } from '@meetings/command-service/testing';
 import type { ServiceUnderTest } from '@meetings/command-service/testing';
+import { createPool, PostgresEventStore } from '@meetings/db';
 import { startPrivatePostgres, startPrivateRedis } from '@meetings/db/testing';
 import type { PrivatePostgres, PrivateRedis } from '@meetings/db/testing';
 import { publishWithFfmpeg } from './testing/ffmpeg-publisher.js';
@@ -32,7 +33,9 @@ let command: ServiceUnderTest;
 let workers: ServiceUnderTest;
 let sfu: ServiceUnderTest;
 let wsUrl: string;
+let pool: ReturnType<typeof createPool>;
 const ffmpegs: ChildProcess[] = [];
+const NODE_ID = 'sfu-e2e';
 const clients: SignalingClient[] = [];
 
 async function call(method: string, path: string, token?: string, body: unknown = {}) {
@@ -88,6 +91,20 @@ async function arriving(received: { audio: number; video: number }, kind: 'audio
   return received[kind] - start;
 }
 
+/** The meeting's media_streams rows, once `done` holds of them (within 10 s). */
+async function mediaStreams(meetingId: string, done: (rows: any[]) => boolean): Promise<any[]> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const { rows } = await pool.query(
+      'SELECT producer_id, stream_type, codec, status, close_reason, sfu_node_id, user_id, last_sampled_at FROM media_streams WHERE meeting_id = $1 ORDER BY stream_type',
+      [meetingId],
+    );
+    if (done(rows)) return rows;
+    if (Date.now() > deadline) assert.fail(`media_streams: ${JSON.stringify(rows)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 // The outer process only waits for the one inside the namespace: it must declare no test.
 if (isolated) describeTests();
 
@@ -116,16 +133,20 @@ function describeTests() {
           SFU_RTC_MIN_PORT: '42000',
           SFU_RTC_MAX_PORT: '42999',
           SFU_RECONNECT_GRACE_MS: '300',
+          SFU_NODE_ID: NODE_ID,
+          SFU_SAMPLE_INTERVAL_MS: '1000',
         },
       }),
     ]);
     wsUrl = `ws://127.0.0.1:${sfu.port}/ws`;
+    pool = createPool({ connectionString: command.db.url, max: 2 }, console);
   });
 
   after(async () => {
     for (const f of ffmpegs) f.kill('SIGKILL');
     await Promise.all(clients.map((c) => c.close()));
     await Promise.all([sfu?.terminate(), workers?.terminate()]);
+    await pool?.end();
     await command?.stop();
     await Promise.all([redis?.stop(), pg?.stop()]);
   });
@@ -241,6 +262,16 @@ function describeTests() {
     ffmpegs.push(video.ffmpeg);
     const videoId = video.producerId;
 
+    // The SFU published both producers as media streams, projected into media_streams.
+    const active = await mediaStreams(meetingId, (rows) => rows.length === 2);
+    assert.deepEqual(
+      active.map((r) => [r.producer_id, r.stream_type, r.codec, r.status, r.sfu_node_id, r.user_id]),
+      [
+        [audioId, 'audio', 'opus', 'active', NODE_ID, host.userId],
+        [videoId, 'video', 'VP8', 'active', NODE_ID, host.userId],
+      ],
+    );
+
     const started = performance.now();
     const guestSocket = await connect(guest.token);
     const joined = await joinWhenPresent(guestSocket, meetingId);
@@ -316,6 +347,42 @@ function describeTests() {
       assert.ok(closedRouter(), 'the router is closed');
       const late = await connect(host.token);
       assert.equal(await late.errorOf('join', { meetingId }), 'meeting-not-started');
+
+      // The host left as the meeting ended: both streams closed, sampled while they flowed.
+      const closed = await mediaStreams(meetingId, (rows) => rows.every((r) => r.status === 'closed'));
+      assert.deepEqual(
+        closed.map((r) => [r.producer_id, r.status, r.close_reason]),
+        [
+          [audioId, 'closed', 'participant_left'],
+          [videoId, 'closed', 'participant_left'],
+        ],
+      );
+      assert.ok(
+        closed.every((r) => r.last_sampled_at !== null),
+        'quality samples were projected',
+      );
+      // In the meeting's media stream, written by the SFU under its own identity, not a user's.
+      const events = await new PostgresEventStore(pool).readStream(`media-${meetingId}`);
+      const count = (type: string) => events.filter((e) => e.type === type).length;
+      assert.equal(count('MediaStreamPublished'), 2);
+      assert.equal(count('MediaStreamClosed'), 2);
+      assert.ok(count('MediaStreamQualitySampled') >= 2, `samples: ${count('MediaStreamQualitySampled')}`);
+      assert.equal(events.at(-1)!.type, 'MediaStreamClosed');
+      for (const e of events) {
+        assert.deepEqual(
+          [e.metadata.correlationId, e.metadata.actorUserId],
+          [`sfu:${NODE_ID}`, null],
+          e.type,
+        );
+      }
+      const published = events.filter((e) => e.type === 'MediaStreamPublished').map((e) => e.data as any);
+      assert.deepEqual(
+        published.map((d) => [d.producerId, d.sfuNodeId]).sort(),
+        [
+          [audioId, NODE_ID],
+          [videoId, NODE_ID],
+        ].sort(),
+      );
     } finally {
       await receiver.close();
     }

@@ -4,6 +4,7 @@ import type { Room } from '../domain/room.js';
 import { verdictFor } from '../domain/rules.js';
 import type { MediaSource } from '../domain/rules.js';
 import { SignalingError } from './errors.js';
+import type { CloseReason } from './media-streams.js';
 import { Peer } from './peer.js';
 import type { PeerProducer } from './peer.js';
 import { CLOSE } from './peer-link.js';
@@ -12,6 +13,12 @@ import type { Notification, PeerLink, ProducerInfo } from './peer-link.js';
 export interface MediaSettings {
   listenIp: string;
   announcedAddress: string | undefined;
+}
+
+/** Where the room reports its producers' lives (the media-stream events). */
+export interface ProducerLog {
+  published(meetingId: string, userId: string, producer: types.Producer, source: MediaSource): void;
+  closed(producerId: string, reason: CloseReason): void;
 }
 
 /**
@@ -24,6 +31,8 @@ export class MeetingRoom {
   readonly peers = new Map<string, Peer>();
   private version = 0;
   closed = false;
+  /** Why the producers closing with the room closed (set as the room closes). */
+  private closeReason: CloseReason = 'sfu_failure';
 
   constructor(
     readonly meetingId: string,
@@ -31,6 +40,7 @@ export class MeetingRoom {
     private readonly media: MediaSettings,
     private readonly log: Logger,
     private readonly onClosed: (room: MeetingRoom) => void,
+    private readonly producerLog: ProducerLog,
   ) {
     // The worker died under it: every peer must join again (a new router is made).
     router.observer.once('close', () => this.close(CLOSE.restart, 'the media server restarted'));
@@ -137,7 +147,17 @@ export class MeetingRoom {
     });
     const id = pp.producer.id;
     peer.producers.set(id, pp);
+    this.producerLog.published(this.meetingId, peer.userId, pp.producer, source);
     pp.producer.observer.once('close', () => {
+      // A dead worker closes the router (and its producers) before the room hears of it.
+      const reason: CloseReason = this.closed
+        ? this.closeReason
+        : this.router.closed
+          ? 'sfu_failure'
+          : peer.closed
+            ? 'participant_left'
+            : 'unpublished';
+      this.producerLog.closed(id, reason);
       if (!peer.producers.delete(id)) return;
       this.broadcast({ notification: 'producerClosed', data: { producerId: id, userId: peer.userId } }, peer);
     });
@@ -233,6 +253,8 @@ export class MeetingRoom {
   close(code: number, reason: string): void {
     if (this.closed) return;
     this.closed = true;
+    if (code === CLOSE.meetingEnded) this.closeReason = 'meeting_ended';
+    else if (code === CLOSE.goingAway && reason === 'no peer left') this.closeReason = 'participant_left';
     for (const peer of this.peers.values()) {
       peer.link?.close(code, reason);
       peer.close();

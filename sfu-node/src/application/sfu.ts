@@ -5,7 +5,7 @@ import type { RoomSource } from '../ports/room-source.js';
 import type { WorkerPool } from '../worker-pool.js';
 import { SignalingError } from './errors.js';
 import { MeetingRoom } from './meeting-room.js';
-import type { MediaSettings } from './meeting-room.js';
+import type { MediaSettings, ProducerLog } from './meeting-room.js';
 import type { Peer } from './peer.js';
 import { CLOSE } from './peer-link.js';
 import type { PeerLink } from './peer-link.js';
@@ -33,6 +33,7 @@ export class Sfu {
     private readonly rooms: RoomSource,
     private readonly media: MediaSettings,
     private readonly logger: Logger,
+    private readonly producerLog: ProducerLog,
   ) {}
 
   /** Admits a present participant of a started meeting; throws a SignalingError otherwise. */
@@ -70,11 +71,18 @@ export class Sfu {
     const router = await worker.createRouter({ mediaCodecs: MEDIA_CODECS });
     this.routersPerWorker.set(worker.pid, (this.routersPerWorker.get(worker.pid) ?? 0) + 1);
     const log = this.logger.child({ meetingId, workerPid: worker.pid });
-    const room = new MeetingRoom(meetingId, router, this.media, log, () => {
-      this.routersPerWorker.set(worker.pid, (this.routersPerWorker.get(worker.pid) ?? 1) - 1);
-      if (this.meetings.get(meetingId) === entry()) this.meetings.delete(meetingId);
-      void entry().stopWatching?.();
-    });
+    const room = new MeetingRoom(
+      meetingId,
+      router,
+      this.media,
+      log,
+      () => {
+        this.routersPerWorker.set(worker.pid, (this.routersPerWorker.get(worker.pid) ?? 1) - 1);
+        if (this.meetings.get(meetingId) === entry()) this.meetings.delete(meetingId);
+        void entry().stopWatching?.();
+      },
+      this.producerLog,
+    );
     try {
       entry().stopWatching = await this.rooms.watch(meetingId, (r) => room.applyRoom(r));
     } catch (error) {
