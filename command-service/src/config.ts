@@ -1,4 +1,4 @@
-import { ConfigError, parseConfig } from '@meetings/events';
+import { ConfigError, parseConfig, STORE_SETTINGS } from '@meetings/events';
 import { ETCD_SETTINGS } from '@meetings/db';
 import { z } from 'zod';
 import {
@@ -15,11 +15,8 @@ export const ConfigSchema = z
   .object({
     HOST: z.string().min(1).default('127.0.0.1'),
     PORT: Port.default(3000),
-    DATABASE_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/meetings'),
+    ...STORE_SETTINGS,
     DB_POOL_SIZE: PositiveInt.default(10),
-    REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
-    REDIS_KEY_PREFIX: z.string().default(''),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     ...ETCD_SETTINGS,
     SESSION_TTL_SECONDS: PositiveInt.default(3600),
     BODY_LIMIT_BYTES: PositiveInt.default(64 * 1024),

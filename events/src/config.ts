@@ -1,4 +1,19 @@
-import type { z } from 'zod';
+import { z } from 'zod';
+
+/** The settings every service names alike, with the local profile's defaults. */
+export const DatabaseUrl = z.string().url().default('postgres://postgres@127.0.0.1:5432/meetings');
+export const RedisUrl = z.string().url().default('redis://127.0.0.1:6379');
+export const LogLevel = z
+  .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  .default('info');
+
+/** PostgreSQL, Redis (with the deployment's key prefix) and the log level; pool sizes differ per service. */
+export const STORE_SETTINGS = {
+  DATABASE_URL: DatabaseUrl,
+  REDIS_URL: RedisUrl,
+  REDIS_KEY_PREFIX: z.string().default(''),
+  LOG_LEVEL: LogLevel,
+};
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';

@@ -1,4 +1,4 @@
-import { ConfigError, parseConfig } from '@meetings/events';
+import { ConfigError, parseConfig, STORE_SETTINGS } from '@meetings/events';
 import { z } from 'zod';
 
 const PositiveInt = z.coerce.number().int().positive();
@@ -10,12 +10,9 @@ const Flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' |
 /** Every setting of the notification worker, read from the environment once at start. */
 export const ConfigSchema = z
   .object({
-    DATABASE_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/meetings'),
+    ...STORE_SETTINGS,
     /** One connection per address looked up at a time; the worker sends one job at a time. */
     DB_POOL_SIZE: PositiveInt.default(2),
-    REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
-    REDIS_KEY_PREFIX: z.string().default(''),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** Unset: no mail is sent, each email job is logged and acknowledged. */
     SMTP_HOST: Optional,
     SMTP_PORT: z.coerce.number().int().min(1).max(65535).default(587),

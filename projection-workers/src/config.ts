@@ -1,4 +1,4 @@
-import { ConfigError, parseConfig } from '@meetings/events';
+import { ConfigError, parseConfig, STORE_SETTINGS } from '@meetings/events';
 import { ETCD_SETTINGS } from '@meetings/db';
 import { z } from 'zod';
 import { KafkaBrokers } from './adapters/kafka/brokers-setting.js';
@@ -7,11 +7,8 @@ const PositiveInt = z.coerce.number().int().positive();
 
 /** Every setting of the projection workers, read from the environment once at start. */
 export const ConfigSchema = z.object({
-  DATABASE_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/meetings'),
+  ...STORE_SETTINGS,
   DB_POOL_SIZE: PositiveInt.default(10),
-  REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
-  REDIS_KEY_PREFIX: z.string().default(''),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   ...ETCD_SETTINGS,
   PROJECTION_BATCH_SIZE: PositiveInt.default(2000),
   PROJECTION_POLL_INTERVAL_MS: PositiveInt.default(20),

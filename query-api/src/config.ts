@@ -3,7 +3,7 @@ import {
   headersWithinRequest,
   HTTP_TIMEOUT_SETTINGS,
 } from '@meetings/command-service/http';
-import { ConfigError, parseConfig } from '@meetings/events';
+import { ConfigError, parseConfig, STORE_SETTINGS } from '@meetings/events';
 import { ETCD_SETTINGS } from '@meetings/db';
 import { z } from 'zod';
 
@@ -15,11 +15,8 @@ export const ConfigSchema = z
   .object({
     HOST: z.string().min(1).default('127.0.0.1'),
     PORT: Port.default(3001),
-    DATABASE_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/meetings'),
+    ...STORE_SETTINGS,
     DB_POOL_SIZE: PositiveInt.default(10),
-    REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
-    REDIS_KEY_PREFIX: z.string().default(''),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     ...ETCD_SETTINGS,
     /** The sliding lifetime a request refreshes a session to: keep it equal to the command service's. */
     SESSION_TTL_SECONDS: PositiveInt.default(3600),

@@ -1,6 +1,6 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { availableParallelism, hostname } from 'node:os';
-import { ConfigError, parseConfig } from '@meetings/events';
+import { ConfigError, DatabaseUrl, LogLevel, parseConfig, RedisUrl } from '@meetings/events';
 import { z } from 'zod';
 
 const Port = z.coerce.number().int().min(1024).max(65535);
@@ -53,12 +53,12 @@ export const SfuConfigSchema = z
     SFU_SESSION_CHECK_MS: PositiveInt.min(100).max(60_000).default(500),
     SFU_HEARTBEAT_MS: PositiveInt.min(1000).max(600_000).default(30_000),
     /** The sessions and the room cache, as the command service and projection-workers use them. */
-    REDIS_URL: z.url().default('redis://127.0.0.1:6379'),
+    REDIS_URL: RedisUrl,
     REDIS_KEY_PREFIX: z.string().default(''),
     /** The sliding lifetime a connection refreshes a session to: keep it equal to the command service's. */
     SESSION_TTL_SECONDS: PositiveInt.default(3600),
     /** The event store: the node appends its media streams' events (`media-<meetingId>`). */
-    DATABASE_URL: z.url().default('postgres://postgres@127.0.0.1:5432/meetings'),
+    DATABASE_URL: DatabaseUrl,
     DB_POOL_SIZE: PositiveInt.max(100).default(4),
     /** This node's name in events (`sfuNodeId`, and the metadata's `sfu:<name>`); the host name by default. */
     SFU_NODE_ID: z
@@ -67,7 +67,7 @@ export const SfuConfigSchema = z
       .default(hostname()),
     /** At most one quality sample per producer this often, and only when it changed meaningfully. */
     SFU_SAMPLE_INTERVAL_MS: PositiveInt.min(1000).max(3_600_000).default(10_000),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    LOG_LEVEL: LogLevel,
   })
   .superRefine((c, ctx) => {
     if (c.SFU_RTC_MIN_PORT > c.SFU_RTC_MAX_PORT) {

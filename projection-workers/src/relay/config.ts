@@ -1,4 +1,4 @@
-import { ConfigError, parseConfig } from '@meetings/events';
+import { ConfigError, DatabaseUrl, LogLevel, parseConfig } from '@meetings/events';
 import { z } from 'zod';
 import { KafkaBrokers } from '../adapters/kafka/brokers-setting.js';
 
@@ -6,14 +6,14 @@ const PositiveInt = z.coerce.number().int().positive();
 
 /** Every setting of the Kafka relay, read from the environment once at start. */
 export const RelayConfigSchema = z.object({
-  DATABASE_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/meetings'),
+  DATABASE_URL: DatabaseUrl,
   /** Comma-separated host:port list; the relay only runs with Kafka configured. */
   KAFKA_BROKERS: KafkaBrokers,
   KAFKA_CLIENT_ID: z.string().min(1).default('meetings-relay'),
   KAFKA_TOPIC_PARTITIONS: PositiveInt.default(6),
   RELAY_BATCH_SIZE: PositiveInt.default(500),
   RELAY_POLL_INTERVAL_MS: PositiveInt.default(20),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_LEVEL: LogLevel,
 });
 
 export type RelayConfig = z.infer<typeof RelayConfigSchema>;
