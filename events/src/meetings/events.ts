@@ -26,6 +26,9 @@ export type MeetingSettings = z.infer<typeof MeetingSettings>;
  */
 const PasscodeVersion = z.number().int().positive();
 
+/** An SFU node's name (its SFU_NODE_ID): also its etcd key's suffix, so no slashes. */
+export const SfuNodeId = z.string().regex(/^[A-Za-z0-9._-]{1,100}$/);
+
 export const meetingEventSchemas = {
   MeetingScheduled: z.object({
     meetingId: Id,
@@ -50,6 +53,17 @@ export const meetingEventSchemas = {
   MeetingStarted: z.object({ meetingId: Id, startedBy: Id }),
   MeetingEnded: z.object({ meetingId: Id, endedBy: Id }),
   MeetingCancelled: z.object({ meetingId: Id, cancelledBy: Id, reason: z.string().nullable() }),
+  /**
+   * The SFU node that carries the started meeting's media (placement, sfu-node README). Written by
+   * a node with a service identity: when the meeting starts, and again when its node's lease ran
+   * out (`node_lost`). Clients ask query-api where to connect.
+   */
+  MeetingPlacedOnSfuNode: z.object({
+    meetingId: Id,
+    sfuNodeId: SfuNodeId,
+    previousSfuNodeId: SfuNodeId.nullable(),
+    reason: z.enum(['meeting_started', 'node_lost']),
+  }),
   /** v2: `role` replaced v1's `isHost` flag, and the initial audio/video state is explicit. */
   ParticipantJoined: z.object({
     meetingId: Id,

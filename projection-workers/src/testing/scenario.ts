@@ -156,8 +156,18 @@ export async function runScenario(store: EventStore, options: ScenarioOptions): 
         role: rnd.pick(['host', 'participant']),
       });
     else if (roll < 58) await act('RemoveParticipant', m.host, { userId: someone, ban: rnd.int(3) === 0 });
-    else if (roll < 62) await act('StartMeeting', m.host);
-    else if (roll < 66) {
+    else if (roll < 62) {
+      await act('StartMeeting', m.host);
+      // An SFU node places it (again, as after a node loss, when it was placed already).
+      const placed = (state as { sfuNodeId?: string | null }).sfuNodeId ?? null;
+      // A node's service identity: no user acts (actorUserId null), as in sfu-node's Placer.
+      const data = {
+        meetingId,
+        sfuNodeId: rnd.pick(['sfu-1', 'sfu-2']),
+        reason: placed ? ('node_lost' as const) : ('meeting_started' as const),
+      };
+      await execute(m.meeting, { type: 'PlaceMeetingOnSfuNode', data, actorId: 'sfu:scenario', now }, null);
+    } else if (roll < 66) {
       const recordingId = rnd.uuid();
       m.recordings.push(recordingId);
       await act('StartRecording', m.host, { recordingId });

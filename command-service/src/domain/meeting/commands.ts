@@ -67,6 +67,14 @@ export type StartRecording = DomainCommand<'StartRecording', OfRecording>;
 export type StopRecording = DomainCommand<'StopRecording', OfRecording>;
 export type CompleteRecording = DomainCommand<'CompleteRecording', OfRecording & CompleteRecordingBody>;
 export type FailRecording = DomainCommand<'FailRecording', OfRecording & FailRecordingBody>;
+/**
+ * An SFU node places the started meeting on a node (itself or another): `actorId` is the node's
+ * service identity (`sfu:<nodeId>`), never a user. No HTTP route issues it.
+ */
+export type PlaceMeetingOnSfuNode = DomainCommand<
+  'PlaceMeetingOnSfuNode',
+  OfMeeting & { sfuNodeId: string; reason: 'meeting_started' | 'node_lost' }
+>;
 export type SendChatMessage = DomainCommand<
   'SendChatMessage',
   OfMeeting & { messageId: string } & SendChatMessageBody
@@ -96,6 +104,7 @@ export type MeetingCommand =
   | StopRecording
   | CompleteRecording
   | FailRecording
+  | PlaceMeetingOnSfuNode
   | SendChatMessage;
 
 export type MeetingCommandType = MeetingCommand['type'];

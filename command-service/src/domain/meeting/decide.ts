@@ -18,6 +18,7 @@ import {
   unmuteParticipant,
 } from './decide-participants.js';
 import { completeRecording, failRecording, startRecording, stopRecording } from './decide-recording.js';
+import { placeMeetingOnSfuNode } from './decide-placement.js';
 import { requireMeeting } from './rules.js';
 import type { MeetingEvent, MeetingState } from './state.js';
 
@@ -75,6 +76,8 @@ export function decide(command: MeetingCommand, state: MeetingState): MeetingEve
       return failRecording(command, meeting);
     case 'SendChatMessage':
       return sendChatMessage(command, meeting);
+    case 'PlaceMeetingOnSfuNode':
+      return placeMeetingOnSfuNode(command, meeting);
     default:
       return unreachable(command);
   }

@@ -37,6 +37,7 @@ export function evolve(state: MeetingState, event: MeetingEvent): MeetingState {
       banned: new Set(),
       activeRecordingId: null,
       recordings: new Map(),
+      sfuNodeId: null,
     };
   }
   if (!meetingExists(state)) return state;
@@ -72,6 +73,8 @@ function evolveMeeting(meeting: Meeting, event: MeetingEvent): Meeting {
       };
     case 'MeetingCancelled':
       return { ...meeting, status: 'cancelled', participants: new Map(), waiting: new Set() };
+    case 'MeetingPlacedOnSfuNode':
+      return { ...meeting, sfuNodeId: event.data.sfuNodeId };
     case 'MeetingSettingsChanged': {
       // Absent fields did not change.
       const { muteOnJoin, allowChat, access, lobby, passcodeVersion } = event.data;

@@ -50,6 +50,8 @@ export interface Meeting {
   readonly activeRecordingId: string | null;
   /** Every recording of the meeting, so that a stopped one can be finalized exactly once. */
   readonly recordings: ReadonlyMap<string, RecordingStatus>;
+  /** The SFU node carrying the meeting's media since it was placed; null before. */
+  readonly sfuNodeId: string | null;
 }
 
 export type MeetingState = NoMeeting | Meeting;

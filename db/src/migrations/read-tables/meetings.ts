@@ -62,8 +62,9 @@ export const meetingParticipants: SqlStep = {
 };
 
 /**
- * The live room of a started meeting. `sfu_node_id` is filled from the media stream (an idempotent
- * overwrite); the counters follow the meeting stream, which `last_stream_version` tracks.
+ * The live room of a started meeting. `sfu_node_id` is the node it was placed on
+ * (MeetingPlacedOnSfuNode); it and the counters follow the meeting stream, which
+ * `last_stream_version` tracks.
  */
 export const meetingRooms: SqlStep = {
   up: `

@@ -135,6 +135,7 @@ export function openRoom(
     () => ({
       room_id: data.meetingId,
       meeting_id: data.meetingId,
+      sfu_node_id: null,
       status: 'open',
       current_participants: present,
       opened_at: openedAt,

@@ -110,6 +110,11 @@ function meetingLife(f: EventFactory) {
     }),
     started: m.event('MeetingStarted', { startedBy: host }),
     hostJoins: m.event('ParticipantJoined', { userId: host, role: 'host', isMuted: false, isVideoOn: true }),
+    placedOnA: m.event('MeetingPlacedOnSfuNode', {
+      sfuNodeId: 'sfu-a',
+      previousSfuNodeId: null,
+      reason: 'meeting_started',
+    }),
     bobJoins: m.event('ParticipantJoined', {
       userId: bob,
       role: 'participant',
@@ -117,6 +122,11 @@ function meetingLife(f: EventFactory) {
       isVideoOn: true,
     }),
     bobMuted: m.event('ParticipantMuted', { userId: bob, mutedBy: host }),
+    placedOnB: m.event('MeetingPlacedOnSfuNode', {
+      sfuNodeId: 'sfu-b',
+      previousSfuNodeId: 'sfu-a',
+      reason: 'node_lost',
+    }),
     bobUnmuted: m.event('ParticipantUnmuted', { userId: bob }),
     annVideoOff: m.event('ParticipantVideoTurnedOff', { userId: ann, turnedOffBy: host }),
     annVideoOn: m.event('ParticipantVideoTurnedOn', { userId: ann }),
@@ -174,6 +184,7 @@ test('reads every meeting-stream event (chat only moves the meeting row’s vers
       'MeetingStarted',
       'MeetingEnded',
       'MeetingCancelled',
+      'MeetingPlacedOnSfuNode',
       'ParticipantJoined',
       'ParticipantLeft',
       'ParticipantRemoved',
@@ -313,6 +324,11 @@ test('a meeting from scheduling to its end, one event at a time', async () => {
       check: async () =>
         assert.deepEqual(await participantRow(meetingId, host), joined(e.hostJoins, 'host', false, true)),
     },
+    {
+      event: e.placedOnA,
+      present: 2,
+      check: async () => assert.equal((await roomRow(meetingId))?.sfu_node_id, 'sfu-a'),
+    },
     { event: e.bobJoins, present: 3 },
     {
       event: e.bobMuted,
@@ -322,6 +338,14 @@ test('a meeting from scheduling to its end, one event at a time', async () => {
           ...joined(e.bobJoins, 'participant', true, true),
           last_stream_version: version(e.bobMuted),
         }),
+    },
+    {
+      event: e.placedOnB,
+      present: 3,
+      check: async () => {
+        const room = await roomRow(meetingId);
+        assert.deepEqual([room?.sfu_node_id, room?.last_stream_version], ['sfu-b', version(e.placedOnB)]);
+      },
     },
     {
       event: e.bobUnmuted,
@@ -494,7 +518,7 @@ test('a meeting from scheduling to its end, one event at a time', async () => {
   });
   assert.deepEqual(await roomRow(meetingId), {
     room_id: meetingId,
-    sfu_node_id: null,
+    sfu_node_id: 'sfu-b',
     status: 'closed',
     current_participants: 0,
     opened_at: at(e.started),

@@ -114,6 +114,12 @@ export const meetingsProjector = defineBatchProjector(
       closeRoom(state, event);
     },
 
+    /** Only a started meeting is placed, so its room exists. */
+    MeetingPlacedOnSfuNode: (state, { data, streamVersion }) =>
+      state.rooms.update(data.meetingId, streamVersion, (r) => {
+        r.sfu_node_id = data.sfuNodeId;
+      }),
+
     /** Only a scheduled meeting can be cancelled: it has no room, and no recording. */
     MeetingCancelled: (state, { data, streamVersion }) =>
       state.meetings.update(data.meetingId, streamVersion, (m) => {

@@ -46,6 +46,7 @@ export interface ParticipantRow {
 export interface RoomRow {
   room_id: string;
   meeting_id: string;
+  sfu_node_id: string | null;
   status: string;
   current_participants: number;
   opened_at: string;
@@ -117,7 +118,7 @@ const participants: TableSpec<ParticipantRow> = {
   },
 };
 
-/** sfu_node_id is not the meeting stream's: it is never loaded, so never overwritten. */
+/** sfu_node_id follows MeetingPlacedOnSfuNode, of the meeting stream like the rest of the row. */
 const rooms: TableSpec<RoomRow> = {
   table: 'meeting_rooms',
   key: ['meeting_id'],
@@ -125,6 +126,7 @@ const rooms: TableSpec<RoomRow> = {
   columns: {
     room_id: 'uuid',
     meeting_id: 'uuid',
+    sfu_node_id: 'text',
     status: 'text',
     current_participants: 'integer',
     opened_at: 'timestamptz',

@@ -85,6 +85,12 @@ class MeetingStream {
     this.event('RecordingStopped', { recordingId, stoppedBy });
   recordingFailed = (recordingId: string, reason = 'encoder crashed') =>
     this.event('RecordingFailed', { recordingId, reason });
+  placed = (sfuNodeId: string, previousSfuNodeId: string | null = null) =>
+    this.event('MeetingPlacedOnSfuNode', {
+      sfuNodeId,
+      previousSfuNodeId,
+      reason: previousSfuNodeId ? 'node_lost' : 'meeting_started',
+    });
 }
 
 interface Participant {
@@ -106,6 +112,8 @@ interface Room {
   settings: Record<string, unknown>;
   is_recording: '0' | '1';
   recording_id: string;
+  /** The node the meeting was placed on; '' before. */
+  sfu_node_id: string;
   version: string;
   updated_at: string;
 }
@@ -253,11 +261,13 @@ describe('RoomCacheProjector', () => {
             settings: {},
             is_recording: '0',
             recording_id: '',
+            sfu_node_id: '',
             version: '',
             updated_at: '',
           }),
       ],
       [m.started(HOST), () => (room().status = 'active')],
+      [m.placed('sfu-a'), () => (room().sfu_node_id = 'sfu-a')],
       [m.joined(HOST, 'host'), (e) => (room().participant_state[HOST] = present(e, 'host'))],
       [m.muted(ALICE, HOST), () => (room().participant_state[ALICE]!.isMuted = true)],
       [m.videoOff(ALICE, HOST), () => (room().participant_state[ALICE]!.isVideoOn = false)],
@@ -270,6 +280,8 @@ describe('RoomCacheProjector', () => {
       ],
       [m.removed(BOB, HOST), () => delete room().participant_state[BOB]],
       [m.joined(BOB), (e) => (room().participant_state[BOB] = present(e))],
+      // The node was lost: the meeting moves, its participants and their state stay.
+      [m.placed('sfu-b', 'sfu-a'), () => (room().sfu_node_id = 'sfu-b')],
       [
         m.recordingStarted(REC_1, HOST),
         () => Object.assign(room(), { is_recording: '1', recording_id: REC_1 }),

@@ -30,6 +30,8 @@ import { scriptCommand } from './script-command.js';
  *                      runs, clears it)
  *   recording_id       the running recording's id, '' when none; needed so that an earlier,
  *                      already stopped recording failing does not clear a later one
+ *   sfu_node_id        the SFU node the meeting was placed on (MeetingPlacedOnSfuNode), '' before:
+ *                      SFU nodes admit a meeting's participants only where it is placed
  *   version            the meeting stream version last applied
  *   updated_at         epoch seconds of the event last applied
  * Times are the events' `occurredAt`, never the clock, so a rebuild writes the same values.
@@ -75,6 +77,7 @@ export const ROOM_CACHE_EVENT_TYPES = [
   'MeetingStarted',
   'MeetingEnded',
   'MeetingCancelled',
+  'MeetingPlacedOnSfuNode',
   'ParticipantInvited',
   'InvitationRevoked',
   'ParticipantJoined',

@@ -98,13 +98,16 @@ end
 -- participants: userId -> {role, isMuted, isVideoOn, joinedAt}, kept in 'participant_state'; the
 -- seed's 'participants' field is the list of their ids derived from it below.
 local status, participants, lobby, is_recording, recording_id = 'waiting', {}, {}, '0', ''
+local sfu_node_id = ''
 if exists then
-  local f = redis.call('HMGET', room_key, 'status', 'participant_state', 'lobby', 'is_recording', 'recording_id')
+  local f = redis.call('HMGET', room_key, 'status', 'participant_state', 'lobby', 'is_recording',
+    'recording_id', 'sfu_node_id')
   status = f[1] or 'waiting'
   participants = cjson.decode(f[2] or '{}')
   lobby = cjson.decode(f[3] or '{}')
   is_recording = f[4] or '0'
   recording_id = f[5] or ''
+  sfu_node_id = f[6] or ''
 else
   redis.call('HSET', room_key, 'meeting_id', meeting_id, 'created_at', at_seconds)
 end
@@ -140,6 +143,8 @@ elseif event_type == 'ParticipantVideoTurnedOff' then
   update({ isVideoOn = false })
 elseif event_type == 'ParticipantRoleChanged' then
   update({ role = data.role })
+elseif event_type == 'MeetingPlacedOnSfuNode' then
+  sfu_node_id = data.sfuNodeId
 elseif event_type == 'RecordingStarted' then
   is_recording, recording_id = '1', data.recordingId
 elseif event_type == 'RecordingStopped' or event_type == 'RecordingFailed' then
@@ -171,6 +176,7 @@ redis.call('HSET', room_key,
   'settings', redis.call('GET', settings_key) or '{}',
   'is_recording', is_recording,
   'recording_id', recording_id,
+  'sfu_node_id', sfu_node_id,
   'version', ARGV[2],
   'updated_at', at_seconds)
 redis.call('EXPIRE', room_key, ARGV[8])

@@ -154,8 +154,7 @@ export function foldMeetingTables(events: readonly DecodedEvent[]): MeetingTable
         m.room = {
           room_id: meeting.id,
           meeting_id: meeting.id,
-          // The schema's comment has it "filled from the media stream", but nothing in the meeting
-          // stream names a node and the media projector leaves meeting_rooms alone: NULL.
+          // Placement (MeetingPlacedOnSfuNode) comes after the start.
           sfu_node_id: null,
           status: 'open',
           current_participants: present(m).length,
@@ -173,6 +172,12 @@ export function foldMeetingTables(events: readonly DecodedEvent[]): MeetingTable
           m.room.status = 'closed';
           m.room.closed_at = at;
           m.room.current_participants = present(m).length;
+          m.room.last_stream_version = version;
+        }
+        break;
+      case 'MeetingPlacedOnSfuNode':
+        if (m.room) {
+          m.room.sfu_node_id = event.data.sfuNodeId;
           m.room.last_stream_version = version;
         }
         break;

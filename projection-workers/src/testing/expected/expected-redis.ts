@@ -32,6 +32,7 @@ interface Room {
   participants: Map<string, Attendee>;
   lobby: Map<string, { waitingSince: string }>;
   recording_id: string;
+  sfu_node_id: string;
   version: number;
   updated_at: string;
 }
@@ -120,6 +121,7 @@ export function foldRoomCache(
             participants: new Map(),
             lobby: new Map(),
             recording_id: '',
+            sfu_node_id: '',
             version: 0,
             updated_at: atSeconds,
           }
@@ -171,6 +173,9 @@ export function foldRoomCache(
       case 'RecordingStarted':
         room.recording_id = event.data.recordingId;
         break;
+      case 'MeetingPlacedOnSfuNode':
+        room.sfu_node_id = event.data.sfuNodeId;
+        break;
       case 'RecordingStopped':
       case 'RecordingFailed':
         // Only the running recording's end clears it; an earlier, stopped one may fail meanwhile.
@@ -210,6 +215,7 @@ export function foldRoomCache(
       participants: joinOrder(room),
       recording_id: room.recording_id,
       settings: settings.get(meetingId) ?? {},
+      sfu_node_id: room.sfu_node_id,
       status: room.status,
       updated_at: room.updated_at,
       version: String(room.version),
