@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Makes a fresh clone runnable: installs npm packages when the lockfile changed since the last
-// install, the Debian packages the tests run servers of (opensmtpd), builds the mediasoup worker
-// when its cache lacks it, and starts the local PostgreSQL and Redis of this machine kind when
-// they are down.
+// install, the Debian packages the tests run servers of (opensmtpd) or drive (chromium), builds
+// the mediasoup worker when its cache lacks it, and starts the local PostgreSQL and Redis of this
+// machine kind when they are down.
 // Dependency-free on purpose: it runs before node_modules exists.
 import { execSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -135,6 +135,23 @@ function ensureEtcd() {
 }
 
 /**
+ * Debian's Chromium, which the browser tests drive through playwright-core (playwright cannot
+ * download its own browsers here). Installed when missing, as a binary only: never started here.
+ */
+function ensureChromium() {
+  if (existsSync('/usr/lib/chromium/chromium')) return;
+  log('installing chromium (the web client test runs two headless browsers)');
+  const install = () =>
+    spawnSync('apt-get', ['install', '-y', '-o', 'DPkg::Lock::Timeout=900', 'chromium'], {
+      stdio: 'inherit',
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    }).status === 0;
+  if (install()) return;
+  run('apt-get update -o DPkg::Lock::Timeout=900');
+  if (!install()) log('could not install chromium; the browser test will be skipped');
+}
+
+/**
  * The SFU's mediasoup worker, built from the npm package's sources against Debian's libraries
  * (and the Debian packages that needs, ffmpeg too) when the cache lacks it: ~4-7 minutes once,
  * then a no-op. scripts/build-mediasoup-worker.mjs says how and why.
@@ -154,3 +171,4 @@ ensureOpensmtpd();
 await ensurePostgres();
 await ensureRedis();
 ensureEtcd();
+ensureChromium();

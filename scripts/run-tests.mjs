@@ -17,6 +17,7 @@ const workspaces = [
   'query-api',
   'notification-worker',
   'sfu-node',
+  'web-client',
 ];
 const filter = process.argv.slice(2);
 

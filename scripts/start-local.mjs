@@ -22,11 +22,22 @@ const STABLE_AFTER_MS = 30_000;
 const STOP_TIMEOUT_MS = 30_000;
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+// The web client's page calls the two APIs from its own origin: they allow it (CORS).
+const webOrigin = `http://${process.env.WEB_CLIENT_HOST ?? '127.0.0.1'}:${process.env.WEB_CLIENT_PORT ?? 3003}`;
 const env = {
   ...process.env,
   DATABASE_URL: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/meetings',
   // The worker binary that bootstrap builds (scripts/build-mediasoup-worker.mjs), unless set.
   MEDIASOUP_WORKER_BIN: process.env.MEDIASOUP_WORKER_BIN || workerBinaryPath(),
+  CORS_ORIGINS: process.env.CORS_ORIGINS ?? webOrigin,
+  // Without etcd there is one SFU node, this one; with etcd the page asks the query API where to go.
+  ...(process.env.ETCD_ENDPOINTS
+    ? {}
+    : {
+        WEB_CLIENT_SFU_URL:
+          process.env.WEB_CLIENT_SFU_URL ??
+          `ws://${process.env.SFU_HOST ?? '127.0.0.1'}:${process.env.SFU_PORT ?? 3002}/ws`,
+      }),
 };
 // The SFU only with its worker binary: without it the rest of the system still runs.
 const sfuWorkerBuilt = existsSync(env.MEDIASOUP_WORKER_BIN);
@@ -39,6 +50,8 @@ const entries = {
   // Without SMTP_HOST it logs each email job instead of sending it.
   'notification-worker': 'notification-worker/dist/main.js',
   ...(sfuWorkerBuilt ? { 'sfu-node': 'sfu-node/dist/main.js' } : {}),
+  // The browser page (its bundle from `npm run build`), on WEB_CLIENT_PORT (3003).
+  'web-client': 'web-client/dist/main.js',
 };
 const services = Object.keys(entries).filter((name) => existsSync(join(root, entries[name])));
 

@@ -10,6 +10,19 @@ import {
 const Port = z.coerce.number().int().min(0).max(65535);
 const PositiveInt = z.coerce.number().int().positive();
 
+/** An exact origin as a browser sends it in `Origin`: scheme, host and port, no path. */
+const isOrigin = (text: string) => URL.canParse(text) && new URL(text).origin === text;
+
+/**
+ * Comma-separated origins of web pages allowed to call the API from a browser (CORS); none by
+ * default, and then no CORS header is sent at all.
+ */
+export const CorsOrigins = z
+  .string()
+  .optional()
+  .transform((text) => (text ? text.split(',').map((origin) => origin.trim()) : []))
+  .pipe(z.array(z.string().refine(isOrigin, 'not an origin (scheme://host[:port], no path)')));
+
 /** Every setting of the command service, read from the environment once at start. */
 export const ConfigSchema = z
   .object({
@@ -33,6 +46,7 @@ export const ConfigSchema = z
     // Commands per user and window (0: no limit); far above what a person clicks, it stops scripts.
     RATE_LIMIT_COMMANDS: z.coerce.number().int().min(0).default(600),
     RATE_LIMIT_WINDOW_SECONDS: PositiveInt.default(60),
+    CORS_ORIGINS: CorsOrigins,
     ...HTTP_TIMEOUT_SETTINGS,
   })
   .refine(headersWithinRequest, HEADERS_WITHIN_REQUEST);

@@ -106,6 +106,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       : {}),
     logger,
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
+    corsOrigins: config.CORS_ORIGINS,
     // Answers within READY_TIMEOUT_MS even while a server is silent; ready again once both answer.
     checkReady: async () => {
       await withTimeout(Promise.all([pool.query('SELECT 1'), redis.ping()]), READY_TIMEOUT_MS, 'readiness');

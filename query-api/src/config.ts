@@ -10,6 +10,19 @@ import { z } from 'zod';
 const Port = z.coerce.number().int().min(0).max(65535);
 const PositiveInt = z.coerce.number().int().positive();
 
+/** An exact origin as a browser sends it in `Origin`: scheme, host and port, no path. */
+const isOrigin = (text: string) => URL.canParse(text) && new URL(text).origin === text;
+
+/**
+ * Comma-separated origins of web pages allowed to read the API from a browser (CORS), as in the
+ * command service; none by default, and then no CORS header is sent at all.
+ */
+export const CorsOrigins = z
+  .string()
+  .optional()
+  .transform((text) => (text ? text.split(',').map((origin) => origin.trim()) : []))
+  .pipe(z.array(z.string().refine(isOrigin, 'not an origin (scheme://host[:port], no path)')));
+
 /** Every setting of the query API, read from the environment once at start. */
 export const ConfigSchema = z
   .object({
@@ -31,6 +44,7 @@ export const ConfigSchema = z
     NODE_HEARTBEAT_TTL_SECONDS: z.coerce.number().int().min(2).max(3600).default(10),
     /** How often one node closes the signaling sessions of nodes whose heartbeat lapsed. */
     SIGNALING_SWEEP_INTERVAL_MS: PositiveInt.min(100).max(600_000).default(5000),
+    CORS_ORIGINS: CorsOrigins,
     ...HTTP_TIMEOUT_SETTINGS,
   })
   .refine(headersWithinRequest, HEADERS_WITHIN_REQUEST);

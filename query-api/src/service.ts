@@ -80,6 +80,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     sessions,
     readYourWrites,
     logger,
+    corsOrigins: config.CORS_ORIGINS,
     // Answers within READY_TIMEOUT_MS even while a server is silent; ready again once all answer.
     checkReady: async () => {
       if (subscriber.status !== 'ready') throw new Error(`Redis subscriber is ${subscriber.status}`);

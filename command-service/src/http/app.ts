@@ -1,3 +1,5 @@
+import cors from 'cors';
+import type { CorsOptions } from 'cors';
 import express from 'express';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { pinoHttp } from 'pino-http';
@@ -16,6 +18,31 @@ export interface AppDeps extends PipelineDeps {
   logger: Logger;
   /** Readiness: resolves when every backing server answers. */
   checkReady: () => Promise<void>;
+  /** Origins of web pages allowed to call the API from a browser (CORS_ORIGINS); none: no CORS. */
+  corsOrigins?: readonly string[];
+}
+
+/** What a browser page may send and read: bearer tokens, not cookies, so no credentials. */
+const CORS_OPTIONS: CorsOptions = {
+  methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+  allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'If-Match', 'X-Correlation-Id'],
+  exposedHeaders: ['ETag', 'Location', 'Retry-After', 'X-Correlation-Id'],
+  maxAge: 600,
+};
+
+/**
+ * CORS for the listed origins only: another origin's request (a preflight included) passes on
+ * without any CORS header, so its browser refuses the answer. Every answer varies by Origin.
+ */
+function corsFor(origins: readonly string[]): RequestHandler[] {
+  const allowed = new Set(origins);
+  return [
+    (_req, res, next) => (res.vary('Origin'), next()),
+    cors((req, callback) => {
+      const origin = req.headers.origin;
+      callback(null, origin && allowed.has(origin) ? { ...CORS_OPTIONS, origin } : { origin: false });
+    }),
+  ];
 }
 
 /**
@@ -56,6 +83,8 @@ export function createApp(deps: AppDeps): express.Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use(correlation);
+  // Preflights are answered here, before the log and the checks of commands.
+  if (deps.corsOrigins?.length) app.use(corsFor(deps.corsOrigins));
   app.use(
     pinoHttp({
       logger: deps.logger,

@@ -1,0 +1,347 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { after, before, test } from 'node:test';
+import { startProcessUnderTest, startServiceProcess } from '@meetings/command-service/testing';
+import type { ServiceUnderTest } from '@meetings/command-service/testing';
+import { startPrivatePostgres, startPrivateRedis } from '@meetings/db/testing';
+import type { PrivatePostgres, PrivateRedis } from '@meetings/db/testing';
+import { inLoopbackNamespace, rerunInLoopbackNamespace } from '@meetings/sfu-node/testing';
+import type { Browser, Page } from 'playwright-core';
+import type { ReceivedStats } from './page/received-stats.js';
+import type { MeetingClientHook } from './page/test-hook.js';
+import { CHROMIUM, chromiumInstalled, launchChromium } from './testing/chromium.js';
+
+/*
+ * Two real browsers in one meeting: headless Chromium (fake camera and microphone) opens the web
+ * client's page twice, signs in through the form, joins through the Join button, and each receives
+ * the other's audio and video through the SFU; the host mutes the guest through the command API
+ * and the guest's audio stops reaching the host while the video goes on. Then the SFU's media
+ * worker is killed: both pages, told 1012, join again and see each other again, the guest still
+ * muted. Everything runs inside a loopback-only network namespace (the file re-runs itself under
+ * `unshare -n`, as sfu-werift-media.e2e.test.ts does): Chromium offers 127.0.0.1 candidates only
+ * there, and media must never use the machine's other addresses. A private PostgreSQL and Redis
+ * run in there too.
+ */
+
+const PASSWORD = 'correct horse battery';
+const WEB_MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
+const SFU_MAIN = fileURLToPath(new URL('../../sfu-node/src/main.ts', import.meta.url));
+const WORKERS_MAIN = fileURLToPath(new URL('../../projection-workers/src/main.ts', import.meta.url));
+const BUILD_PAGE = fileURLToPath(new URL('../scripts/build-page.mjs', import.meta.url));
+
+/** The page's test hook, as the functions given to page.evaluate see it (they run in the browser). */
+declare const window: { meetingClient: MeetingClientHook };
+
+const isolated = inLoopbackNamespace();
+if (!isolated) {
+  if (chromiumInstalled()) process.exitCode = await rerunInLoopbackNamespace();
+  else {
+    const reason = `no Chromium at ${CHROMIUM} (scripts/bootstrap.mjs installs Debian's chromium)`;
+    console.log(`skipping the browser test: ${reason}`);
+    test('two browsers meet through the SFU; a mute stops the guest audio', { skip: reason }, () => {});
+  }
+}
+
+let pg: PrivatePostgres;
+let redis: PrivateRedis;
+let command: ServiceUnderTest;
+let workers: ServiceUnderTest;
+let sfu: ServiceUnderTest;
+let web: ServiceUnderTest;
+const browsers: Browser[] = [];
+/** What the first test leaves to the second: the two pages in their meeting. */
+let met: { hostPage: Page; guestPage: Page; hostId: string; guestId: string } | undefined;
+const consoles: string[] = [];
+
+/** A port free now, for a server whose URL others must know before it starts (CORS origin). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+async function call(method: string, path: string, token?: string, body: unknown = {}) {
+  const res = await fetch(`${command.baseUrl}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null };
+}
+
+async function ok(method: string, path: string, token?: string, body: unknown = {}) {
+  const res = await call(method, path, token, body);
+  assert.ok(res.status >= 200 && res.status < 300, `${path}: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body;
+}
+
+async function user(name: string) {
+  const username = `${name}_${Date.now().toString(36)}`;
+  const { userId } = await ok('POST', '/users', undefined, {
+    username,
+    email: `${username}@example.com`,
+    password: PASSWORD,
+  });
+  const { token } = await ok('POST', '/sessions', undefined, { username, password: PASSWORD });
+  return { username, userId: userId as string, token: token as string };
+}
+
+/** A browser page of the web client, its console kept to explain a failure. */
+async function openClient(name: string): Promise<Page> {
+  const browser = await launchChromium();
+  browsers.push(browser);
+  const page = await browser.newPage();
+  page.on('console', (m) => consoles.push(`[${name} ${m.type()}] ${m.text()}`));
+  page.on('pageerror', (e) => consoles.push(`[${name} pageerror] ${e.message}`));
+  await page.goto(web.baseUrl);
+  return page;
+}
+
+/** Waits until the page is in the meeting's media, joined `times` times in all (rejoins count). */
+const joinedTimes = (page: Page, times: number) =>
+  page.waitForFunction(
+    (n) => window.meetingClient.sfuJoins === n && window.meetingClient.state === 'joined',
+    times,
+    { timeout: 20_000 },
+  );
+
+/** After a failure: what the pages logged, and their state (a page that gave up says why). */
+async function explain(...pages: Page[]): Promise<void> {
+  console.log(consoles.join('\n'));
+  for (const page of pages) {
+    console.log(await page.evaluate(() => JSON.stringify(window.meetingClient)).catch(String));
+  }
+}
+
+/** The mediasoup worker of this test's SFU process (the machine may run other SFUs' workers). */
+function sfuWorkerPid(): number {
+  const node = childrenOf(process.pid).find((p) => p.cmdline.includes(SFU_MAIN));
+  const worker = node && childrenOf(node.pid).find((p) => p.cmdline.includes('mediasoup-worker'));
+  assert.ok(worker, 'the SFU runs a mediasoup worker');
+  return worker.pid;
+}
+
+/** The processes `pid` started (from /proc: ServiceUnderTest does not name its pid). */
+function childrenOf(pid: number): { pid: number; cmdline: string }[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .flatMap((entry) => {
+      try {
+        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+        const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+        if (parent !== pid) return [];
+        return [{ pid: Number(entry), cmdline: readFileSync(`/proc/${entry}/cmdline`, 'utf8') }];
+      } catch {
+        return []; // gone meanwhile
+      }
+    });
+}
+
+/**
+ * Signs in through the form and joins through the Join button, as a person would; answers how
+ * long signing in took, and joining (command API, camera and microphone, SFU, transports).
+ */
+async function signInAndJoin(page: Page, username: string, meetingId: string): Promise<string> {
+  const start = performance.now();
+  await page.fill('#sign-in input[name=username]', username);
+  await page.fill('#sign-in input[name=password]', PASSWORD);
+  await page.click('#sign-in button[type=submit]');
+  await page.waitForFunction(() => window.meetingClient.state === 'signed-in');
+  const signedIn = performance.now();
+  await page.fill('#join input[name=meetingId]', meetingId);
+  await page.click('#join button[type=submit]');
+  await joinedTimes(page, 1);
+  return `signed in ${(signedIn - start).toFixed(0)} ms, joined ${(performance.now() - signedIn).toFixed(0)} ms`;
+}
+
+const stats = (page: Page): Promise<ReceivedStats[]> => page.evaluate(() => window.meetingClient.stats());
+const from = (all: ReceivedStats[], userId: string, kind: 'audio' | 'video') =>
+  all.find((s) => s.userId === userId && s.kind === kind);
+
+/** Polls until `done` holds of the page's stats (within `ms`), and returns them. */
+async function statsWhen(page: Page, done: (s: ReceivedStats[]) => boolean, ms: number, what: string) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const now = await stats(page);
+    if (done(now)) return now;
+    const state = await page.evaluate(() => [window.meetingClient.state, window.meetingClient.detail]);
+    if (Date.now() > deadline) assert.fail(`${what}: ${JSON.stringify({ state, stats: now })}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** What a page got from one user, in a few words. */
+function received(all: ReceivedStats[], userId: string): string {
+  const video = from(all, userId, 'video');
+  const audio = from(all, userId, 'audio');
+  return (
+    `${video?.framesDecoded ?? 0} frames (${video?.frameWidth}x${video?.frameHeight}), ` +
+    `${audio?.packetsReceived ?? 0} audio packets`
+  );
+}
+
+const receivesBoth = (userId: string) => (s: ReceivedStats[]) =>
+  (from(s, userId, 'video')?.framesDecoded ?? 0) > 0 && (from(s, userId, 'audio')?.packetsReceived ?? 0) > 0;
+
+// The outer process only waits for the one inside the namespace: it must declare no test there.
+if (isolated) describeTests();
+
+function describeTests() {
+  before(async () => {
+    // The page is bundled anew: a bundle left from older sources must not be what is tested.
+    const built = spawnSync(process.execPath, [BUILD_PAGE], { stdio: 'inherit' });
+    assert.equal(built.status, 0, 'the page bundle builds');
+    [pg, redis] = await Promise.all([startPrivatePostgres(), startPrivateRedis()]);
+    process.env.PG_ADMIN_URL = pg.adminUrl;
+    process.env.REDIS_URL = redis.url;
+    const webPort = await freePort();
+    command = await startServiceProcess({ CORS_ORIGINS: `http://127.0.0.1:${webPort}` });
+    const shared = { db: command.db, redisPrefix: command.redisPrefix };
+    [workers, sfu] = await Promise.all([
+      startProcessUnderTest({
+        main: WORKERS_MAIN,
+        readyMessage: 'projection-workers running',
+        shared,
+        env: { PROJECTION_POLL_INTERVAL_MS: '10' },
+      }),
+      startProcessUnderTest({
+        main: SFU_MAIN,
+        readyMessage: 'sfu-node listening',
+        shared,
+        env: {
+          SFU_PORT: '0',
+          SFU_WORKERS: '1',
+          SFU_RTC_MIN_PORT: '43000',
+          SFU_RTC_MAX_PORT: '43999',
+          SFU_LISTEN_IP: '127.0.0.1',
+          SFU_NODE_ID: 'sfu-browsers',
+        },
+      }),
+    ]);
+    web = await startProcessUnderTest({
+      main: WEB_MAIN,
+      readyMessage: 'web-client listening',
+      shared,
+      env: {
+        WEB_CLIENT_PORT: String(webPort),
+        WEB_CLIENT_COMMAND_API_URL: command.baseUrl,
+        WEB_CLIENT_SFU_URL: `ws://127.0.0.1:${sfu.port}/ws`,
+      },
+    });
+  });
+
+  after(async () => {
+    await Promise.all(browsers.map((b) => b.close()));
+    await Promise.all([web?.terminate(), sfu?.terminate(), workers?.terminate()]);
+    await command?.stop();
+    await Promise.all([redis?.stop(), pg?.stop()]);
+  });
+
+  test('two browsers meet through the SFU; a mute stops the guest audio', { timeout: 120_000 }, async () => {
+    const host = await user('host');
+    const guest = await user('guest');
+    const meetingId = (
+      await ok('POST', '/meetings', host.token, {
+        title: 'two browsers',
+        scheduledStartAt: '2030-01-07T09:00:00Z',
+        settings: { access: 'open' },
+      })
+    ).meetingId as string;
+    await ok('POST', `/meetings/${meetingId}/join`, host.token);
+    await ok('POST', `/meetings/${meetingId}/start`, host.token);
+
+    const [hostPage, guestPage] = await Promise.all([openClient('host'), openClient('guest')]);
+    try {
+      // The host joined through the API already (the page takes already-in-meeting as joined);
+      // the guest joins through the page: the command API cross-origin, then the SFU.
+      const timings = await Promise.all([
+        signInAndJoin(hostPage, host.username, meetingId),
+        signInAndJoin(guestPage, guest.username, meetingId),
+      ]);
+      const joined = performance.now();
+      const [atHost, atGuest] = await Promise.all([
+        statsWhen(hostPage, receivesBoth(guest.userId), 15_000, 'the host receives the guest'),
+        statsWhen(guestPage, receivesBoth(host.userId), 15_000, 'the guest receives the host'),
+      ]);
+      console.log(
+        `host ${timings[0]}, guest ${timings[1]}; both received audio and video ` +
+          `${(performance.now() - joined).toFixed(0)} ms later: the host ${received(atHost, guest.userId)}, ` +
+          `the guest ${received(atGuest, host.userId)}`,
+      );
+      // Each page shows the other's video, labelled by user id, beside its own.
+      await hostPage.waitForSelector(`.tile[data-user-id="${guest.userId}"] video`);
+      await guestPage.waitForSelector(`.tile[data-user-id="${host.userId}"] video`);
+
+      await ok('POST', `/meetings/${meetingId}/participants/${guest.userId}/mute`, host.token);
+      // The SFU paused the guest's microphone and told the host's page (it marks the tile).
+      await hostPage.waitForSelector(`.tile.muted[data-user-id="${guest.userId}"]`, { timeout: 5000 });
+      await new Promise((r) => setTimeout(r, 500)); // packets already on their way
+      const before = await stats(hostPage);
+      await new Promise((r) => setTimeout(r, 1500));
+      const later = await stats(hostPage);
+      const audio = [before, later].map((s) => from(s, guest.userId, 'audio')!.packetsReceived);
+      const video = [before, later].map((s) => from(s, guest.userId, 'video')!.framesDecoded);
+      console.log(
+        `after the mute, over 1.5 s: guest audio packets ${audio.join(' → ')}, frames ${video.join(' → ')}`,
+      );
+      assert.ok(audio[1]! - audio[0]! <= 3, `the guest's audio stopped: ${audio.join(' → ')}`);
+      assert.ok(video[1]! - video[0]! > 2, `the guest's video goes on: ${video.join(' → ')}`);
+      // The guest still hears the host.
+      const heard = await stats(guestPage);
+      await new Promise((r) => setTimeout(r, 500));
+      assert.ok(
+        from(await stats(guestPage), host.userId, 'audio')!.packetsReceived >
+          from(heard, host.userId, 'audio')!.packetsReceived,
+        'the host is still heard',
+      );
+      met = { hostPage, guestPage, hostId: host.userId, guestId: guest.userId };
+    } catch (error) {
+      await explain(hostPage, guestPage);
+      throw error;
+    }
+  });
+
+  test(
+    'the worker holding the meeting dies: both pages join again (1012), the mute holds',
+    { timeout: 60_000 },
+    async () => {
+      assert.ok(met, 'the pages of the first test are in their meeting');
+      const { hostPage, guestPage, hostId, guestId } = met;
+      try {
+        const killed = performance.now();
+        process.kill(sfuWorkerPid(), 'SIGKILL');
+        // The node closes the sockets with 1012; each page asks where to go and joins again.
+        await Promise.all([joinedTimes(hostPage, 2), joinedTimes(guestPage, 2)]);
+        const rejoined = performance.now();
+        const [atHost, atGuest] = await Promise.all([
+          statsWhen(
+            hostPage,
+            (s) => (from(s, guestId, 'video')?.framesDecoded ?? 0) > 0,
+            15_000,
+            'host: guest video',
+          ),
+          statsWhen(guestPage, receivesBoth(hostId), 15_000, 'guest: host audio and video'),
+        ]);
+        console.log(
+          `worker killed → both joined again in ${(rejoined - killed).toFixed(0)} ms, media ` +
+            `${(performance.now() - rejoined).toFixed(0)} ms later: the host ${received(atHost, guestId)}, ` +
+            `the guest ${received(atGuest, hostId)}`,
+        );
+        // The guest's new microphone starts held paused by the meeting: nothing of it reaches the host.
+        await hostPage.waitForSelector(`.tile.muted[data-user-id="${guestId}"]`, { timeout: 5000 });
+        await new Promise((r) => setTimeout(r, 1000));
+        assert.ok((from(await stats(hostPage), guestId, 'audio')?.packetsReceived ?? 0) <= 3, 'still muted');
+      } catch (error) {
+        await explain(hostPage, guestPage);
+        throw error;
+      }
+    },
+  );
+}
