@@ -9,6 +9,7 @@ export { loadBlindIndex, PostgresPersonalDataVault } from './personal-data/postg
 export {
   ETCD_ROOT,
   ETCD_SETTINGS,
+  RegisteredInstance,
   registerService,
   serviceKey,
   ServiceDirectory,
@@ -16,3 +17,7 @@ export {
 export type { Registration, RegistrationOptions } from './etcd/service-registry.js';
 export { DEFAULT_LOCK_TTL_MS, lockKey, RedisLock } from './redis-lock.js';
 export type { RedisLockOptions } from './redis-lock.js';
+export { SignalingRecorder, signalingEvent } from './signaling/signaling-recorder.js';
+export type { CloseReason as SignalingCloseReason } from './signaling/signaling-recorder.js';
+export { SignalingSweeper } from './signaling/signaling-sweeper.js';
+export type { SignalingSweeperDeps, SweepLiveness } from './signaling/signaling-sweeper.js';

@@ -5,10 +5,13 @@ import {
   createPool,
   logConnectionErrors,
   PostgresEventStore,
+  SignalingRecorder,
+  SignalingSweeper,
   REDIS_OUTAGE_OPTIONS,
   withTimeout,
 } from '@meetings/db';
 import { Redis } from 'ioredis';
+import { EtcdMediaServers } from './adapters/etcd/etcd-media-servers.js';
 import { EtcdNodeLiveness } from './adapters/etcd/etcd-node-liveness.js';
 import { RedisNodeLiveness } from './adapters/redis/redis-node-liveness.js';
 import { httpTimeouts } from './config.js';
@@ -17,6 +20,7 @@ import { createApp } from './http/app.js';
 import { configRoutes } from './http/routes/config-routes.js';
 import { meetingRoutes } from './http/routes/meeting-routes.js';
 import { reportRoutes } from './http/routes/report-routes.js';
+import { mediaServerRoutes } from './http/routes/media-server-routes.js';
 import { roomRoutes } from './http/routes/room-routes.js';
 import type { Logger } from './logger.js';
 import { ActivityReader } from './read/activity-reader.js';
@@ -28,8 +32,6 @@ import { ReportsReader } from './read/reports-reader.js';
 import { RoomCache } from './rooms/room-cache.js';
 import { RoomHub } from './rooms/room-hub.js';
 import type { NodeLiveness } from './ports/node-liveness.js';
-import { SignalingRecorder } from './signaling/signaling-recorder.js';
-import { SignalingSweeper } from './signaling/signaling-sweeper.js';
 import { RoomSocketServer } from './ws/room-socket-server.js';
 
 /** Longest a readiness check waits for PostgreSQL and Redis before answering 503. */
@@ -70,11 +72,13 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     timeoutMs: config.READ_YOUR_WRITES_TIMEOUT_MS,
   });
 
+  const mediaServers = config.ETCD_ENDPOINTS.length > 0 ? new EtcdMediaServers(config.ETCD_ENDPOINTS) : null;
   const app = createApp({
     routes: [
       ...meetingRoutes(meetings, new ActivityReader(pool)),
       ...reportRoutes(new ReportsReader(pool)),
       ...roomRoutes(meetings, rooms),
+      ...mediaServerRoutes(meetings, rooms, mediaServers),
       ...configRoutes(new ConfigsReader(pool)),
     ],
     sessions,
@@ -105,6 +109,9 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   const store = new PostgresEventStore(pool);
   const signaling = new SignalingRecorder(store, nodeId, logger);
   const sweeper = new SignalingSweeper({
+    // SFU nodes' sessions (`sfu:<name>`) are the SFU nodes' to sweep: their liveness is not ours.
+    owns: (id) => !id.startsWith('sfu:'),
+    lockName: 'signaling-sweep',
     pool,
     store,
     liveness,
@@ -146,6 +153,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       await httpClosed;
       await signaling.stop();
       await liveness.stop().catch((error: unknown) => logger.warn({ err: error }, 'heartbeat stop failed'));
+      mediaServers?.close();
       await Promise.allSettled([pool.end(), pollerPool.end(), redis.quit(), subscriber.quit()]);
     },
   };

@@ -22,6 +22,8 @@ export const serviceKey = (service: string, instanceId: string) =>
 
 export interface Registration {
   readonly instanceId: string;
+  /** Puts the key again with new metadata (merged over the first), under the same lease. */
+  update(metadata: Record<string, unknown>): Promise<void>;
   /** Revokes the lease: the key goes at once, not after the TTL. */
   stop(): Promise<void>;
 }
@@ -48,11 +50,8 @@ export async function registerService(
 ): Promise<Registration> {
   const instanceId = options.instanceId ?? randomUUID();
   const key = serviceKey(options.service, instanceId);
-  const value = JSON.stringify({
-    host: options.host,
-    port: options.port,
-    metadata: { startedAt: new Date().toISOString(), pid: process.pid, ...options.metadata },
-  });
+  const first = { startedAt: new Date().toISOString(), pid: process.pid, ...options.metadata };
+  let value = JSON.stringify({ host: options.host, port: options.port, metadata: first });
   const client = new Etcd3({ hosts: [...options.endpoints] });
   let stopped = false;
   let lease: Lease;
@@ -76,6 +75,10 @@ export async function registerService(
   }
   return {
     instanceId,
+    update: async (metadata) => {
+      value = JSON.stringify({ host: options.host, port: options.port, metadata: { ...first, ...metadata } });
+      if (!stopped) await lease.put(key).value(value);
+    },
     stop: async () => {
       stopped = true;
       await lease
@@ -84,6 +87,22 @@ export async function registerService(
       client.close();
     },
   };
+}
+
+/** What an instance registered: where it listens, and what it says of itself. */
+export const RegisteredInstance = z.object({
+  host: z.string(),
+  port: z.number().int(),
+  metadata: z.record(z.string(), z.unknown()).default({}),
+});
+export type RegisteredInstance = z.infer<typeof RegisteredInstance>;
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return null;
+  }
 }
 
 /** Reads who is registered: an instance is listed while its lease lives (its process renews it). */
@@ -96,6 +115,31 @@ export class ServiceDirectory {
 
   isRegistered(service: string, instanceId: string): Promise<boolean> {
     return this.client.get(serviceKey(service, instanceId)).exists();
+  }
+
+  /** One registered instance; null when it is not registered (or its value is not ours). */
+  async instance(service: string, instanceId: string): Promise<RegisteredInstance | null> {
+    const text = await this.client.get(serviceKey(service, instanceId)).string();
+    const parsed = RegisteredInstance.safeParse(text === null ? null : parseJson(text));
+    return parsed.success ? parsed.data : null;
+  }
+
+  /** The registered instances of a service, by instance id (values that are not JSON are left out). */
+  async instances(service: string): Promise<Map<string, RegisteredInstance>> {
+    const prefix = `${ETCD_ROOT}/services/${service}/instance_`;
+    const found = new Map<string, RegisteredInstance>();
+    for (const [key, text] of Object.entries(await this.client.getAll().prefix(prefix).strings())) {
+      const parsed = RegisteredInstance.safeParse(parseJson(text));
+      if (parsed.success) found.set(key.slice(prefix.length), parsed.data);
+    }
+    return found;
+  }
+
+  /** Calls `onChange` whenever an instance of the service registers, updates or goes; returns a stop. */
+  async watch(service: string, onChange: () => void): Promise<() => Promise<void>> {
+    const watcher = await this.client.watch().prefix(`${ETCD_ROOT}/services/${service}/instance_`).create();
+    watcher.on('put', onChange).on('delete', onChange).on('connected', onChange);
+    return () => watcher.cancel();
   }
 
   close(): void {

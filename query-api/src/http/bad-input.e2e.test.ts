@@ -193,6 +193,7 @@ describe('service endpoints', () => {
       '/meetings/{meetingId}/media-streams',
       '/meetings/{meetingId}/chat-messages',
       '/meetings/{meetingId}/invitations',
+      '/meetings/{meetingId}/media-server',
       '/stats/active-meetings',
       '/operation-logs',
       '/rooms/{meetingId}',

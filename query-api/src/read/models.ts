@@ -194,6 +194,15 @@ export const Room = z
   .meta({ id: 'Room' });
 export type Room = z.infer<typeof Room>;
 
+export const MediaServerLocation = z
+  .object({
+    meetingId: Uuid,
+    sfuNodeId: z.string(),
+    url: z.string().describe('The signaling WebSocket URL: connect with `?token=<session token>`.'),
+  })
+  .meta({ id: 'MediaServerLocation' });
+export type MediaServerLocation = z.infer<typeof MediaServerLocation>;
+
 export const Invitation = z
   .object({ userId: Uuid, invitedBy: Uuid, invitedAt: Time })
   .meta({ id: 'Invitation' });

@@ -108,4 +108,9 @@ export class RoomCache {
   async get(meetingId: string): Promise<Room | null> {
     return parseRoom(await this.redis.hgetall(roomKey(meetingId)));
   }
+
+  /** The SFU node the meeting was placed on (the room's `sfu_node_id`); null before, or no room. */
+  async sfuNodeOf(meetingId: string): Promise<string | null> {
+    return (await this.redis.hget(roomKey(meetingId), 'sfu_node_id')) || null;
+  }
 }

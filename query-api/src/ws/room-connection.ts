@@ -8,7 +8,7 @@ import type { Viewer } from '../read/visibility.js';
 import type { RoomCache, RoomChangeMessage } from '../rooms/room-cache.js';
 import { parseRoom } from '../rooms/room-cache.js';
 import type { RoomHub } from '../rooms/room-hub.js';
-import type { CloseReason, SignalingRecorder } from '../signaling/signaling-recorder.js';
+import type { SignalingCloseReason as CloseReason, SignalingRecorder } from '@meetings/db';
 import { LOBBY_CHANGES, roomFor, seesLobby } from '../rooms/room-view.js';
 import { CLOSE_UNAUTHORIZED, SESSION_ENDED, parseClientMessage } from './messages.js';
 import type { ServerMessage } from './messages.js';

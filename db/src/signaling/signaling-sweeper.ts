@@ -1,19 +1,32 @@
-import { RedisLock } from '@meetings/db';
 import { streams, WrongExpectedVersionError } from '@meetings/events';
 import type { EventStore } from '@meetings/events';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
-import type { Logger } from '../logger.js';
-import type { NodeLiveness } from '../ports/node-liveness.js';
+import type { FailureLogger } from '../outage.js';
+import { RedisLock } from '../redis-lock.js';
 import { signalingEvent } from './signaling-recorder.js';
+
+/** Whether a node still lives, as the sweeping service's registry says; and the sweeper's own id. */
+export interface SweepLiveness {
+  readonly nodeId: string;
+  isAlive(nodeId: string): Promise<boolean>;
+}
+
+type SweepLogger = FailureLogger & { info(obj: object, msg: string): void };
 
 export interface SignalingSweeperDeps {
   pool: pg.Pool;
   store: Pick<EventStore, 'appendToStream' | 'readStream'>;
-  liveness: NodeLiveness;
+  liveness: SweepLiveness;
+  /**
+   * The nodes this sweeper judges (by node id): query-api and SFU nodes share signaling_sessions but
+   * each service knows only its own nodes' liveness. The lock is per `lockName`.
+   */
+  owns: (nodeId: string) => boolean;
+  lockName: string;
   /** The sessions' Redis client (with the deployment's key prefix): the sweep's lock lives there. */
   redis: Redis;
-  logger: Logger;
+  logger: SweepLogger;
   intervalMs: number;
 }
 
@@ -34,7 +47,7 @@ export class SignalingSweeper {
   private sweeping: Promise<void> | null = null;
 
   constructor(private readonly deps: SignalingSweeperDeps) {
-    this.lock = new RedisLock(deps.redis, 'signaling-sweep', {
+    this.lock = new RedisLock(deps.redis, deps.lockName, {
       holderId: deps.liveness.nodeId,
       ttlMs: LOCK_TTL_MS,
     });
@@ -65,7 +78,7 @@ export class SignalingSweeper {
       // Our own heartbeat missing means the liveness store lost its data (a Redis restarted
       // empty) or cannot be trusted now: every node would look dead.
       if (!(await liveness.isAlive(liveness.nodeId))) {
-        this.deps.logger.warn('own heartbeat not found; skipping the signaling sweep');
+        this.deps.logger.warn({}, 'own heartbeat not found; skipping the signaling sweep');
         return;
       }
       for (const nodeId of await this.nodesWithSessions()) {
@@ -82,7 +95,7 @@ export class SignalingSweeper {
       `SELECT DISTINCT node_id FROM signaling_sessions WHERE status = 'connected' AND node_id <> $1`,
       [this.deps.liveness.nodeId],
     );
-    return rows.map((r) => r.node_id);
+    return rows.map((r) => r.node_id).filter(this.deps.owns);
   }
 
   private async closeAll(nodeId: string): Promise<number> {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { currentSchemaVersion, streams, WrongExpectedVersionError } from '@meetings/events';
 import type { EventData, EventStore, ExpectedVersion, NewEvent } from '@meetings/events';
-import type { Logger } from '../logger.js';
+import type { FailureLogger } from '../outage.js';
 
 export type CloseReason = Exclude<EventData<'SignalingSessionClosed'>['reason'], 'node-dead'>;
 
@@ -54,7 +54,7 @@ export class SignalingRecorder {
   constructor(
     private readonly store: Pick<EventStore, 'appendToStream' | 'readStream'>,
     readonly nodeId: string,
-    private readonly logger: Logger,
+    private readonly logger: FailureLogger,
   ) {
     this.stream = streams.signaling(nodeId);
   }
@@ -71,6 +71,31 @@ export class SignalingRecorder {
     this.enqueue(sessionId, event).catch((error: unknown) =>
       this.logger.error({ err: error, sessionId }, 'could not record the end of a signaling session'),
     );
+  }
+
+  /**
+   * Closes (`node-dead`) the sessions a previous life of this node left open: a node whose id
+   * outlives its process (an SFU node's name) starts by reading its stream. Resolves with how many
+   * it closed. Call it before the first `opened`.
+   */
+  async recover(): Promise<number> {
+    const events = await this.store.readStream(this.stream);
+    const left = new Set<string>();
+    for (const event of events) {
+      const { sessionId } = event.data as { sessionId: string };
+      if (event.type === 'SignalingSessionOpened') left.add(sessionId);
+      else if (event.type === 'SignalingSessionClosed') left.delete(sessionId);
+    }
+    const last = events.at(-1);
+    if (!last) return 0;
+    this.version = last.streamVersion;
+    if (left.size === 0) return 0;
+    const closes = [...left].map((sessionId) =>
+      signalingEvent('SignalingSessionClosed', { sessionId, nodeId: this.nodeId, reason: 'node-dead' }, null),
+    );
+    const result = await this.store.appendToStream(this.stream, closes, last.streamVersion);
+    this.version = result.nextExpectedVersion;
+    return left.size;
   }
 
   /** Writes what is queued (closes included, one more try each) and stops retrying. */
