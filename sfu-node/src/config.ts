@@ -1,5 +1,6 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { availableParallelism, hostname } from 'node:os';
+import { ETCD_SETTINGS } from '@meetings/db';
 import { ConfigError, DatabaseUrl, LogLevel, parseConfig, RedisUrl } from '@meetings/events';
 import { z } from 'zod';
 
@@ -52,6 +53,8 @@ export const SfuConfigSchema = z
     /** How often open sockets check that their sessions still exist (closed with 4401 if not). */
     SFU_SESSION_CHECK_MS: PositiveInt.min(100).max(60_000).default(500),
     SFU_HEARTBEAT_MS: PositiveInt.min(1000).max(600_000).default(30_000),
+    /** Peers a meeting's router takes; past it the meeting gets a router on another worker (pipeToRouter). */
+    SFU_MAX_PEERS_PER_ROUTER: PositiveInt.default(200),
     /** The sessions and the room cache, as the command service and projection-workers use them. */
     REDIS_URL: RedisUrl,
     REDIS_KEY_PREFIX: z.string().default(''),
@@ -67,6 +70,17 @@ export const SfuConfigSchema = z
       .default(hostname()),
     /** At most one quality sample per producer this often, and only when it changed meaningfully. */
     SFU_SAMPLE_INTERVAL_MS: PositiveInt.min(1000).max(3_600_000).default(10_000),
+    /**
+     * The node registry and placement (etcd): without ETCD_ENDPOINTS the node serves any meeting
+     * its clients come with (one node). The lease TTL is how long a dead node's meetings wait.
+     */
+    ...ETCD_SETTINGS,
+    /** The signaling URL the registry gives clients; `ws://SFU_HOST:<port>/ws` by default. */
+    SFU_PUBLIC_URL: z.url({ protocol: /^wss?$/ }).optional(),
+    /** How often the placer looks for meetings without a live node (and at every registry change). */
+    SFU_PLACEMENT_INTERVAL_MS: PositiveInt.min(100).max(60_000).default(1000),
+    /** How often the node reports its load (peers, rooms) to the registry. */
+    SFU_LOAD_REPORT_MS: PositiveInt.min(100).max(60_000).default(2000),
     LOG_LEVEL: LogLevel,
   })
   .superRefine((c, ctx) => {
@@ -89,6 +103,7 @@ export const SfuConfigSchema = z
     reconnectGraceMs: c.SFU_RECONNECT_GRACE_MS,
     sessionCheckMs: c.SFU_SESSION_CHECK_MS,
     heartbeatMs: c.SFU_HEARTBEAT_MS,
+    maxPeersPerRouter: c.SFU_MAX_PEERS_PER_ROUTER,
     redisUrl: c.REDIS_URL,
     redisKeyPrefix: c.REDIS_KEY_PREFIX,
     sessionTtlSeconds: c.SESSION_TTL_SECONDS,
@@ -96,6 +111,11 @@ export const SfuConfigSchema = z
     dbPoolSize: c.DB_POOL_SIZE,
     nodeId: c.SFU_NODE_ID,
     sampleIntervalMs: c.SFU_SAMPLE_INTERVAL_MS,
+    etcdEndpoints: c.ETCD_ENDPOINTS,
+    etcdLeaseTtlSeconds: c.ETCD_LEASE_TTL_SECONDS,
+    publicUrl: c.SFU_PUBLIC_URL,
+    placementIntervalMs: c.SFU_PLACEMENT_INTERVAL_MS,
+    loadReportMs: c.SFU_LOAD_REPORT_MS,
     logLevel: c.LOG_LEVEL,
   }));
 

@@ -21,6 +21,7 @@ test('config: defaults, one worker per core', () => {
     reconnectGraceMs: 10_000,
     sessionCheckMs: 500,
     heartbeatMs: 30_000,
+    maxPeersPerRouter: 200,
     redisUrl: 'redis://127.0.0.1:6379',
     redisKeyPrefix: '',
     sessionTtlSeconds: 3600,
@@ -28,8 +29,34 @@ test('config: defaults, one worker per core', () => {
     dbPoolSize: 4,
     nodeId: hostname(),
     sampleIntervalMs: 10_000,
+    etcdEndpoints: [],
+    etcdLeaseTtlSeconds: 10,
+    publicUrl: undefined,
+    placementIntervalMs: 1000,
+    loadReportMs: 2000,
     logLevel: 'info',
   });
+});
+
+test('config: the registry and placement settings', () => {
+  const config = loadSfuConfig({
+    MEDIASOUP_WORKER_BIN: bin,
+    ETCD_ENDPOINTS: 'http://10.0.0.5:2379, http://10.0.0.6:2379',
+    ETCD_LEASE_TTL_SECONDS: '3',
+    SFU_PUBLIC_URL: 'wss://media-1.example.com/ws',
+  });
+  assert.deepEqual(config.etcdEndpoints, ['http://10.0.0.5:2379', 'http://10.0.0.6:2379']);
+  assert.equal(config.etcdLeaseTtlSeconds, 3);
+  assert.equal(config.publicUrl, 'wss://media-1.example.com/ws');
+  // Clients are given this URL: only a WebSocket one will do.
+  assert.throws(
+    () => loadSfuConfig({ MEDIASOUP_WORKER_BIN: bin, SFU_PUBLIC_URL: 'http://media-1.example.com/ws' }),
+    /SFU_PUBLIC_URL/,
+  );
+  assert.throws(
+    () => loadSfuConfig({ MEDIASOUP_WORKER_BIN: bin, SFU_PLACEMENT_INTERVAL_MS: '10' }),
+    /SFU_PLACEMENT_INTERVAL_MS/,
+  );
 });
 
 test('config: a missing or wrong setting names itself', () => {
@@ -64,6 +91,10 @@ test('config: a missing or wrong setting names itself', () => {
   assert.throws(
     () => loadSfuConfig({ MEDIASOUP_WORKER_BIN: bin, SFU_RECONNECT_GRACE_MS: '-1' }),
     /SFU_RECONNECT_GRACE_MS/,
+  );
+  assert.throws(
+    () => loadSfuConfig({ MEDIASOUP_WORKER_BIN: bin, SFU_MAX_PEERS_PER_ROUTER: '0' }),
+    /SFU_MAX_PEERS_PER_ROUTER/,
   );
   assert.throws(
     () => loadSfuConfig({ MEDIASOUP_WORKER_BIN: bin, SFU_WORKER_LOG_LEVEL: 'info' }),

@@ -1,10 +1,20 @@
 import { RedisSessionStore } from '@meetings/command-service/sessions';
-import { createPool, logConnectionErrors, PostgresEventStore, REDIS_OUTAGE_OPTIONS } from '@meetings/db';
+import {
+  createPool,
+  logConnectionErrors,
+  PostgresEventStore,
+  REDIS_OUTAGE_OPTIONS,
+  SignalingRecorder,
+  SignalingSweeper,
+} from '@meetings/db';
 import { createUpcasterRegistry } from '@meetings/events';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { EtcdNodeRegistry } from './adapters/etcd/etcd-node-registry.js';
+import { PgOpenRooms } from './adapters/postgres/pg-open-rooms.js';
 import { RedisRoomSource } from './adapters/redis/redis-room-source.js';
 import { MediaStreamRecorder } from './application/media-streams.js';
+import { Placer } from './application/placer.js';
 import { Sfu } from './application/sfu.js';
 import type { SfuConfig } from './config.js';
 import { SignalingServer } from './signaling/signaling-server.js';
@@ -25,9 +35,11 @@ export async function startSfu(config: SfuConfig, logger: Logger): Promise<Runni
   subscriber.on('error', logConnectionErrors(logger, 'Redis subscriber'));
   const pool = createPool({ connectionString: config.databaseUrl, max: config.dbPoolSize }, logger);
   await Promise.all([redis.connect(), subscriber.connect(), pool.query('SELECT 1')]);
+  const store = new PostgresEventStore(pool);
+  const upcasters = createUpcasterRegistry();
   const recorder = new MediaStreamRecorder(
-    new PostgresEventStore(pool),
-    createUpcasterRegistry(),
+    store,
+    upcasters,
     { nodeId: config.nodeId, sampleIntervalMs: config.sampleIntervalMs },
     logger.child({ component: 'media-streams' }),
   );
@@ -50,26 +62,115 @@ export async function startSfu(config: SfuConfig, logger: Logger): Promise<Runni
     { listenIp: config.listenIp, announcedAddress: config.announcedAddress },
     logger,
     recorder,
+    config.nodeId,
+    { maxPeersPerRouter: config.maxPeersPerRouter },
   );
   const sessions = new RedisSessionStore(redis, config.sessionTtlSeconds);
+  // SFU sessions are `sfu:<name>` in signaling_sessions: apart from query-api's nodes (uuids).
+  const signaling = new SignalingRecorder(
+    store,
+    `sfu:${config.nodeId}`,
+    logger.child({ component: 'signaling' }),
+  );
+  // A node's name outlives its process: what its previous life left open is closed first.
+  const leftOpen = await signaling.recover();
+  if (leftOpen > 0) logger.info({ sessions: leftOpen }, 'closed the sessions a previous run left open');
   const server = new SignalingServer(sfu, sessions, logger, {
     graceMs: config.reconnectGraceMs,
     sessionCheckMs: config.sessionCheckMs,
     heartbeatMs: config.heartbeatMs,
+    sessionLog: signaling,
   });
   const port = await server.listen(config.port, config.host);
+  const placement =
+    config.etcdEndpoints.length > 0
+      ? await registerAndPlace({ config, port, sfu, store, upcasters, pool, redis, logger })
+      : null;
   return {
     port,
     close: async () => {
+      // Leaving the registry first: the node's meetings are placed again without waiting for the lease.
+      await placement?.stop();
       await server.close();
       sfu.close();
       await workers.close();
       // The rooms closed their producers: their closes are written before the pool goes.
       recorder.stop();
       await recorder.flush();
+      // The sockets closed with the server: their sessions' closes are written too.
+      await signaling.stop();
       await pool.end();
       redis.disconnect();
       subscriber.disconnect();
+    },
+  };
+}
+
+interface PlacementParts {
+  config: SfuConfig;
+  port: number;
+  sfu: Sfu;
+  store: PostgresEventStore;
+  upcasters: ReturnType<typeof createUpcasterRegistry>;
+  pool: ReturnType<typeof createPool>;
+  redis: Redis;
+  logger: Logger;
+}
+
+/**
+ * Registers the node in etcd, reports its load, and runs the placer (which acts only while this
+ * node is the placer: see isPlacer).
+ */
+async function registerAndPlace(parts: PlacementParts): Promise<{ stop(): Promise<void> }> {
+  const { config, port, sfu, store, upcasters, pool, redis } = parts;
+  const log = parts.logger.child({ component: 'placement' });
+  const registry = await EtcdNodeRegistry.register(
+    {
+      endpoints: config.etcdEndpoints,
+      nodeId: config.nodeId,
+      leaseTtlSeconds: config.etcdLeaseTtlSeconds,
+      host: config.host,
+      port,
+      url: config.publicUrl ?? `ws://${config.host}:${port}/ws`,
+    },
+    log,
+  );
+  const placer = new Placer(
+    store,
+    upcasters,
+    registry,
+    new PgOpenRooms(pool),
+    { nodeId: config.nodeId, intervalMs: config.placementIntervalMs },
+    log,
+  );
+  await placer.start();
+  // Sessions of SFU nodes that died (their registration went) are closed by a surviving node.
+  const sweeper = new SignalingSweeper({
+    pool,
+    store,
+    redis,
+    logger: log,
+    intervalMs: config.placementIntervalMs,
+    owns: (id) => id.startsWith('sfu:'),
+    lockName: 'sfu-signaling-sweep',
+    liveness: {
+      nodeId: `sfu:${config.nodeId}`,
+      isAlive: async (id) => (await registry.live()).some((node) => `sfu:${node.nodeId}` === id),
+    },
+  });
+  sweeper.start();
+  const reporting = setInterval(() => {
+    sfu
+      .load()
+      .then((load) => registry.report(load))
+      .catch((error: unknown) => log.warn({ err: error }, 'load report failed'));
+  }, config.loadReportMs);
+  return {
+    stop: async () => {
+      clearInterval(reporting);
+      await sweeper.stop();
+      await placer.stop();
+      await registry.leave();
     },
   };
 }

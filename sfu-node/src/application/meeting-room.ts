@@ -1,5 +1,6 @@
 import type { types } from 'mediasoup';
 import type { Logger } from 'pino';
+import type { PlainDestination } from '../domain/plain-destination.js';
 import type { Room } from '../domain/room.js';
 import { verdictFor } from '../domain/rules.js';
 import type { MediaSource } from '../domain/rules.js';
@@ -9,10 +10,19 @@ import { Peer } from './peer.js';
 import type { PeerProducer } from './peer.js';
 import { CLOSE } from './peer-link.js';
 import type { Notification, PeerLink, ProducerInfo } from './peer-link.js';
+import { RoomRouters } from './room-routers.js';
+import type { PlacedRouter, RouterFactory } from './room-routers.js';
+import { connectPlain, connectWebRtc, openPlainTransport, openWebRtcTransport } from './transports.js';
+import type { MediaSettings } from './transports.js';
 
-export interface MediaSettings {
-  listenIp: string;
-  announcedAddress: string | undefined;
+export type { MediaSettings };
+
+/** Where the meeting's routers come from (Sfu): the first one, more when it outgrows it. */
+export interface Routing {
+  first: PlacedRouter;
+  another: RouterFactory;
+  /** Peers a router takes before another is added on another worker. */
+  maxPeersPerRouter: number;
 }
 
 /** Where the room reports its producers' lives (the media-stream events). */
@@ -22,10 +32,12 @@ export interface ProducerLog {
 }
 
 /**
- * One meeting's router and its peers. It follows the meeting's room (`applyRoom`): a producer is
+ * One meeting's routers (room-routers.ts: one per worker at most, producers piped between them)
+ * and its peers. It follows the meeting's room (`applyRoom`): a producer is
  * paused while the meeting says so (mute, video off) and resumed only when it no longer does and
  * its owner has not paused it; a user no longer present is disconnected; the meeting's end closes
- * the router and every connection.
+ * the routers and every connection. A router lost with its worker disconnects its peers (1012:
+ * they join again, on a live worker); losing the last one disconnects everyone.
  */
 export class MeetingRoom {
   readonly peers = new Map<string, Peer>();
@@ -33,17 +45,39 @@ export class MeetingRoom {
   closed = false;
   /** Why the producers closing with the room closed (set as the room closes). */
   private closeReason: CloseReason = 'sfu_failure';
+  readonly routers: RoomRouters;
 
   constructor(
     readonly meetingId: string,
-    readonly router: types.Router,
+    routing: Routing,
     private readonly media: MediaSettings,
     private readonly log: Logger,
     private readonly onClosed: (room: MeetingRoom) => void,
     private readonly producerLog: ProducerLog,
   ) {
-    // The worker died under it: every peer must join again (a new router is made).
-    router.observer.once('close', () => this.close(CLOSE.restart, 'the media server restarted'));
+    const { first, maxPeersPerRouter, another } = routing;
+    this.routers = new RoomRouters(
+      first,
+      maxPeersPerRouter,
+      another,
+      (peers, left) => this.lost(peers, left),
+      log,
+    );
+  }
+
+  /** A router of the meeting (all have the same RTP capabilities). */
+  get router(): types.Router {
+    return this.routers.primary;
+  }
+
+  /** A router closed with its worker: its peers join again (a router on a live worker takes them). */
+  private lost(peers: Peer[], routersLeft: number): void {
+    if (routersLeft === 0) return this.close(CLOSE.restart, 'the media server restarted');
+    this.log.warn({ userIds: peers.map((p) => p.userId) }, 'a meeting router closed: its peers join again');
+    for (const peer of peers) {
+      peer.link?.close(CLOSE.restart, 'the media server restarted');
+      this.leave(peer);
+    }
   }
 
   /** Adds the user, or hands their existing peer (within its grace period) to the new link. */
@@ -74,6 +108,7 @@ export class MeetingRoom {
     if (this.peers.get(peer.userId) !== peer) return;
     this.peers.delete(peer.userId);
     peer.close();
+    this.routers.release(peer);
     this.broadcast({ notification: 'peerLeft', data: { userId: peer.userId } }, peer);
     this.log.info({ userId: peer.userId }, 'peer left');
     if (this.peers.size === 0) this.close(CLOSE.goingAway, 'no peer left');
@@ -86,44 +121,26 @@ export class MeetingRoom {
   }
 
   async createWebRtcTransport(peer: Peer, direction: 'send' | 'recv') {
-    const transport = await this.router.createWebRtcTransport({
-      listenInfos: [
-        { protocol: 'udp', ip: this.media.listenIp, announcedAddress: this.media.announcedAddress },
-      ],
-      appData: { userId: peer.userId, direction },
-    });
-    peer.transports.set(transport.id, { transport, direction });
-    return {
-      transportId: transport.id,
-      iceParameters: transport.iceParameters,
-      iceCandidates: transport.iceCandidates,
-      dtlsParameters: transport.dtlsParameters,
-    };
+    return openWebRtcTransport(await this.routers.routerOf(peer), this.media, peer, direction);
   }
 
-  /** Plain RTP in (a tool such as ffmpeg publishing for the user); comedia: it learns the sender. */
-  async createPlainTransport(peer: Peer) {
-    const transport = await this.router.createPlainTransport({
-      listenInfo: { protocol: 'udp', ip: this.media.listenIp, announcedAddress: this.media.announcedAddress },
-      rtcpMux: false,
-      comedia: true,
-      appData: { userId: peer.userId, direction: 'send' },
-    });
-    peer.transports.set(transport.id, { transport, direction: 'send' });
-    const { localAddress, localPort } = transport.tuple;
-    return {
-      transportId: transport.id,
-      ip: localAddress,
-      port: localPort,
-      rtcpPort: transport.rtcpTuple?.localPort,
-    };
+  /** A plain RTP transport (transports.ts, openPlainTransport). */
+  async createPlainTransport(peer: Peer, direction: 'send' | 'recv', rtcpMux = true) {
+    return openPlainTransport(await this.routers.routerOf(peer), this.media, peer, direction, rtcpMux);
   }
 
   async connectTransport(peer: Peer, transportId: unknown, dtlsParameters: types.DtlsParameters) {
-    const { transport } = peer.transport(transportId);
-    if (transport.type !== 'webrtc')
-      throw new SignalingError('wrong-transport', 'a plain transport needs no connect');
-    await transport.connect({ dtlsParameters });
+    await connectWebRtc(peer, transportId, dtlsParameters);
+  }
+
+  /** Where a plain recv transport sends its RTP: the client's own address (transports.ts, connectPlain). */
+  async connectPlainTransport(
+    peer: Peer,
+    transportId: unknown,
+    destination: PlainDestination,
+    clientAddress: string | undefined,
+  ) {
+    await connectPlain(peer, transportId, destination, clientAddress, this.media.listenIp);
   }
 
   async produce(
@@ -133,7 +150,7 @@ export class MeetingRoom {
     rtpParameters: types.RtpParameters,
     source: MediaSource,
   ): Promise<{ producerId: string; paused: boolean }> {
-    const { transport, direction } = peer.transport(transportId);
+    const { transport, direction, router } = peer.transport(transportId);
     if (direction !== 'send') throw new SignalingError('wrong-transport', 'produce on a send transport');
     if ((source === 'mic') !== (kind === 'audio')) {
       throw new SignalingError('invalid-params', `a ${source} source cannot be ${kind}`);
@@ -152,7 +169,7 @@ export class MeetingRoom {
       // A dead worker closes the router (and its producers) before the room hears of it.
       const reason: CloseReason = this.closed
         ? this.closeReason
-        : this.router.closed
+        : router.closed
           ? 'sfu_failure'
           : peer.closed
             ? 'participant_left'
@@ -161,7 +178,9 @@ export class MeetingRoom {
       if (!peer.producers.delete(id)) return;
       this.broadcast({ notification: 'producerClosed', data: { producerId: id, userId: peer.userId } }, peer);
     });
-    this.broadcast({ notification: 'newProducer', data: peer.info(id, pp) }, peer);
+    // On every router before anyone hears of it: a consume on any of them finds it.
+    await this.routers.published(pp.producer, router);
+    if (!pp.producer.closed) this.broadcast({ notification: 'newProducer', data: peer.info(id, pp) }, peer);
     return { producerId: id, paused: pp.producer.paused };
   }
 
@@ -171,11 +190,17 @@ export class MeetingRoom {
     producerId: string,
     rtpCapabilities: types.RtpCapabilities,
   ) {
-    const { transport, direction } = peer.transport(transportId);
+    const { transport, direction, router } = peer.transport(transportId);
     if (direction !== 'recv') throw new SignalingError('wrong-transport', 'consume on a recv transport');
     const owner = [...this.peers.values()].find((p) => p.producers.has(producerId));
     if (!owner) throw new SignalingError('producer-not-found', `no producer ${producerId} in this meeting`);
-    if (!this.router.canConsume({ producerId, rtpCapabilities })) {
+    // Made on another router: piped to this one (done already unless it was published meanwhile).
+    await this.routers.available(producerId, router).catch((error: unknown) => {
+      if (!owner.producers.has(producerId))
+        throw new SignalingError('producer-not-found', `producer ${producerId} closed`);
+      throw error;
+    });
+    if (!router.canConsume({ producerId, rtpCapabilities })) {
       throw new SignalingError('cannot-consume', 'your rtpCapabilities cannot receive this producer');
     }
     // Paused until the client has its receiver ready (resumeConsumer): no keyframe is lost.
@@ -260,7 +285,7 @@ export class MeetingRoom {
       peer.close();
     }
     this.peers.clear();
-    this.router.close();
+    this.routers.close();
     this.log.info({ reason }, 'meeting router closed');
     this.onClosed(this);
   }

@@ -24,6 +24,8 @@ export const CLOSE = {
   /** The same user joined the meeting from another connection. */
   replaced: 4409,
   meetingEnded: 4410,
+  /** The meeting was placed on another node (this one's registration lapsed): ask where, and rejoin. */
+  moved: 4412,
   goingAway: 1001,
   /** The worker holding the meeting died: join again, a new router is made. */
   restart: 1012,

@@ -10,6 +10,10 @@ type Transport = types.WebRtcTransport | types.PlainTransport;
 export interface PeerTransport {
   transport: Transport;
   direction: 'send' | 'recv';
+  /** The router it is on: the peer's (RoomRouters.routerOf). */
+  router: types.Router;
+  /** Connected (connectTransport, connectPlainTransport) or being connected: once only. */
+  connected: boolean;
 }
 
 export interface PeerProducer {

@@ -1,5 +1,7 @@
 import type { types } from 'mediasoup';
 import type { Logger } from 'pino';
+import { placedElsewhere } from '../domain/placement.js';
+import type { Room } from '../domain/room.js';
 import { admit } from '../domain/rules.js';
 import type { RoomSource } from '../ports/room-source.js';
 import type { WorkerPool } from '../worker-pool.js';
@@ -9,6 +11,7 @@ import type { MediaSettings, ProducerLog } from './meeting-room.js';
 import type { Peer } from './peer.js';
 import { CLOSE } from './peer-link.js';
 import type { PeerLink } from './peer-link.js';
+import type { PlacedRouter } from './room-routers.js';
 
 export const MEDIA_CODECS: types.RouterRtpCodecCapability[] = [
   { kind: 'audio', mimeType: 'audio/opus', clockRate: 48000, channels: 2 },
@@ -20,9 +23,14 @@ interface Entry {
   stopWatching: (() => Promise<void>) | null;
 }
 
+/** Peers a router takes before the meeting gets another router on another worker (SFU_MAX_PEERS_PER_ROUTER). */
+export const DEFAULT_MAX_PEERS_PER_ROUTER = 200;
+
 /**
- * The node's meetings: one router per meeting, made when its first participant is admitted, on the
+ * The node's meetings: a router per meeting, made when its first participant is admitted, on the
  * worker holding the fewest routers, and closed when the meeting ends (or its last peer leaves).
+ * A meeting that outgrows `maxPeersPerRouter` gets more routers, each on another worker (the
+ * least-loaded one it is not on yet), its producers piped between them (room-routers.ts).
  */
 export class Sfu {
   private readonly meetings = new Map<string, Entry>();
@@ -34,27 +42,59 @@ export class Sfu {
     private readonly media: MediaSettings,
     private readonly logger: Logger,
     private readonly producerLog: ProducerLog,
+    /** This node's name: a meeting placed on another node is not served here. */
+    private readonly nodeId: string,
+    private readonly options: { maxPeersPerRouter?: number } = {},
   ) {}
 
-  /** Admits a present participant of a started meeting; throws a SignalingError otherwise. */
+  /**
+   * Admits a present participant of a started meeting placed here (or not placed); throws a
+   * SignalingError otherwise.
+   */
   async join(meetingId: string, userId: string, link: PeerLink): Promise<{ room: MeetingRoom; peer: Peer }> {
-    const admission = admit(await this.rooms.get(meetingId), userId);
+    const first = await this.rooms.get(meetingId);
+    const admission = admit(first, userId);
     if (!admission.admitted) throw new SignalingError(admission.code, admission.message);
+    this.requirePlacedHere(first!);
     const room = await this.meeting(meetingId);
     // Its last peer left while this join waited: a new router is made.
     if (room.closed) return this.join(meetingId, userId, link);
     // Read again now that changes are watched: a removal between the first read and the watch counts.
     const current = await this.rooms.get(meetingId);
     const again = admit(current, userId);
-    if (!again.admitted) {
+    const elsewhere = current !== null && placedElsewhere(current, this.nodeId);
+    if (!again.admitted || elsewhere) {
       // A router made for this join alone must not outlive it.
       if (room.peers.size === 0) room.close(CLOSE.goingAway, 'no peer left');
-      throw new SignalingError(again.code, again.message);
+      if (!again.admitted) throw new SignalingError(again.code, again.message);
+      this.requirePlacedHere(current!);
     }
     if (room.closed) return this.join(meetingId, userId, link);
     const peer = room.attach(userId, link, current!);
     room.applyRoom(current);
     return { room, peer };
+  }
+
+  private requirePlacedHere(room: Room): void {
+    if (!placedElsewhere(room, this.nodeId)) return;
+    throw new SignalingError(
+      'wrong-node',
+      `the meeting is served by node ${room.sfuNodeId}: ask GET /meetings/${room.meetingId}/media-server where to connect`,
+    );
+  }
+
+  /** What this node reports to the registry: the placer prefers the least-loaded node. */
+  async load(): Promise<{ rooms: number; peers: number }> {
+    const rooms = await Promise.all(
+      [...this.meetings.values()].map((entry) =>
+        entry.ready.then(
+          (room) => room,
+          () => null,
+        ),
+      ),
+    );
+    const open = rooms.filter((room): room is MeetingRoom => room !== null && !room.closed);
+    return { rooms: open.length, peers: open.reduce((sum, room) => sum + room.peers.size, 0) };
   }
 
   private meeting(meetingId: string): Promise<MeetingRoom> {
@@ -67,38 +107,72 @@ export class Sfu {
   }
 
   private async open(meetingId: string, entry: () => Entry): Promise<MeetingRoom> {
-    const worker = this.leastLoadedWorker();
-    const router = await worker.createRouter({ mediaCodecs: MEDIA_CODECS });
-    this.routersPerWorker.set(worker.pid, (this.routersPerWorker.get(worker.pid) ?? 0) + 1);
-    const log = this.logger.child({ meetingId, workerPid: worker.pid });
+    const first = await this.newRouter(new Set());
+    if (!first) throw new SignalingError('service-unavailable', 'no media worker is running');
+    const log = this.logger.child({ meetingId });
+    const routing = {
+      first,
+      another: (busyPids: ReadonlySet<number>) => this.newRouter(busyPids),
+      maxPeersPerRouter: this.options.maxPeersPerRouter ?? DEFAULT_MAX_PEERS_PER_ROUTER,
+    };
     const room = new MeetingRoom(
       meetingId,
-      router,
+      routing,
       this.media,
       log,
       () => {
-        this.routersPerWorker.set(worker.pid, (this.routersPerWorker.get(worker.pid) ?? 1) - 1);
         if (this.meetings.get(meetingId) === entry()) this.meetings.delete(meetingId);
         void entry().stopWatching?.();
       },
       this.producerLog,
     );
     try {
-      entry().stopWatching = await this.rooms.watch(meetingId, (r) => room.applyRoom(r));
+      entry().stopWatching = await this.rooms.watch(meetingId, (r) => {
+        // Placed elsewhere (this node's registration lapsed, or it was never the one): clients move.
+        if (r && placedElsewhere(r, this.nodeId)) {
+          room.close(CLOSE.moved, `the meeting moved to node ${r.sfuNodeId}`);
+        } else room.applyRoom(r);
+      });
     } catch (error) {
       room.close(CLOSE.restart, 'could not follow the meeting');
       throw error;
     }
-    log.info('meeting router created');
+    log.info({ workerPid: first.workerPid }, 'meeting router created');
     return room;
   }
 
-  private leastLoadedWorker(): types.Worker {
-    const workers = this.pool.workers;
-    if (workers.length === 0) throw new SignalingError('service-unavailable', 'no media worker is running');
-    return workers.reduce((best, w) =>
-      (this.routersPerWorker.get(w.pid) ?? 0) < (this.routersPerWorker.get(best.pid) ?? 0) ? w : best,
-    );
+  /**
+   * A router on the worker holding the fewest routers, leaving out `busyPids`; null when no worker
+   * is left. Counted from the start (two meetings opening at once spread) until it closes.
+   */
+  private async newRouter(busyPids: ReadonlySet<number>): Promise<PlacedRouter | null> {
+    const count = (pid: number) => this.routersPerWorker.get(pid) ?? 0;
+    const worker = this.pool.workers
+      .filter((w) => !busyPids.has(w.pid))
+      .reduce<types.Worker | null>(
+        (best, w) => (best === null || count(w.pid) < count(best.pid) ? w : best),
+        null,
+      );
+    if (!worker) return null;
+    const { pid } = worker;
+    const release = () => {
+      if (count(pid) > 1) this.routersPerWorker.set(pid, count(pid) - 1);
+      else this.routersPerWorker.delete(pid);
+    };
+    this.routersPerWorker.set(pid, count(pid) + 1);
+    try {
+      const router = await worker.createRouter({ mediaCodecs: MEDIA_CODECS });
+      router.observer.once('close', release);
+      return { router, workerPid: pid };
+    } catch (error) {
+      release();
+      throw error;
+    }
+  }
+
+  /** Routers per worker process id, as placement counts them. */
+  routerCounts(): ReadonlyMap<number, number> {
+    return new Map(this.routersPerWorker);
   }
 
   close(): void {

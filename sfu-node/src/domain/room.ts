@@ -16,6 +16,8 @@ export interface Room {
   started: boolean;
   /** Present participants only: lobby waiters, removed, banned and departed users are absent. */
   participants: ReadonlyMap<string, PresentParticipant>;
+  /** The SFU node the meeting is placed on (MeetingPlacedOnSfuNode); null before, or without placement. */
+  sfuNodeId: string | null;
   /** The meeting stream version last applied: an older change must not undo a newer one. */
   version: number;
 }
@@ -51,6 +53,7 @@ export function parseRoom(hash: Record<string, string> | null): Room | null {
     meetingId: hash.meeting_id,
     started: hash.status === 'active',
     participants,
+    sfuNodeId: hash.sfu_node_id || null,
     version: Number(hash.version ?? 0) || 0,
   };
 }

@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import { isOutage } from '@meetings/db';
 import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
@@ -6,11 +8,25 @@ import type { MeetingRoom } from '../application/meeting-room.js';
 import type { Peer } from '../application/peer.js';
 import type { Notification, PeerLink } from '../application/peer-link.js';
 import type { Sfu } from '../application/sfu.js';
+import type { SessionLog } from '../ports/session-log.js';
 import { describeIssue, isMethod, METHOD_PARAMS, Request } from './messages.js';
 import type { Method, ParamsOf } from './messages.js';
 
 /** A client far behind on reading is cut off rather than buffered without bound. */
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+
+/** Headers a proxy adds: behind one, the socket's address is the proxy's, not the client's. */
+const FORWARDING_HEADERS = ['forwarded', 'x-forwarded-for', 'x-real-ip'];
+
+/**
+ * The address a client's signaling connection comes from, as far as it can be trusted: undefined
+ * when the upgrade came through a proxy (plain RTP is then sent to nobody; see
+ * domain/plain-destination.ts).
+ */
+export function directClientAddress(req: IncomingMessage): string | undefined {
+  if (FORWARDING_HEADERS.some((name) => req.headers[name] !== undefined)) return undefined;
+  return req.socket.remoteAddress;
+}
 
 type Handler<M extends Method> = (params: ParamsOf<M>, joined: { room: MeetingRoom; peer: Peer }) => unknown;
 
@@ -22,6 +38,8 @@ type Handler<M extends Method> = (params: ParamsOf<M>, joined: { room: MeetingRo
 export class SignalingConnection implements PeerLink {
   private joined: { room: MeetingRoom; peer: Peer } | null = null;
   private queue: Promise<void> = Promise.resolve();
+  /** The signaling session of this socket's stay in its meeting, once joined. */
+  private sessionId: string | null = null;
 
   constructor(
     private readonly ws: WebSocket,
@@ -29,6 +47,9 @@ export class SignalingConnection implements PeerLink {
     private readonly sfu: Sfu,
     private readonly graceMs: number,
     private readonly log: Logger,
+    private readonly sessionLog: SessionLog,
+    /** Where the connection comes from (directClientAddress); undefined: not known. */
+    private readonly clientAddress?: string,
   ) {
     ws.on('message', (data, isBinary) => {
       const text = isBinary ? null : Buffer.isBuffer(data) ? data.toString('utf8') : null;
@@ -36,6 +57,7 @@ export class SignalingConnection implements PeerLink {
     });
     ws.on('close', () => {
       if (this.joined) this.joined.room.detach(this.joined.peer, this, this.graceMs);
+      if (this.sessionId) this.sessionLog.closed(this.sessionId, 'socket-closed');
     });
     ws.on('error', (error) => this.log.warn({ err: error }, 'WebSocket error'));
   }
@@ -88,6 +110,7 @@ export class SignalingConnection implements PeerLink {
     const joined = await this.sfu.join(meetingId, this.userId, this);
     this.joined = joined;
     this.log.info({ meetingId }, 'joined');
+    await this.recordSession(meetingId);
     const { room, peer } = joined;
     return {
       rtpCapabilities: room.router.rtpCapabilities,
@@ -101,12 +124,33 @@ export class SignalingConnection implements PeerLink {
     };
   }
 
+  /**
+   * Media must not wait on the database: a session that cannot be recorded (PostgreSQL away) is
+   * logged and the join goes on; the row is then missing, and its close is not written either.
+   */
+  private async recordSession(meetingId: string): Promise<void> {
+    const sessionId = randomUUID();
+    try {
+      await this.sessionLog.opened({ sessionId, userId: this.userId, meetingId });
+      // The socket may have closed while the open was written: its close follows the open.
+      if (this.ws.readyState === this.ws.CLOSED) this.sessionLog.closed(sessionId, 'socket-closed');
+      else this.sessionId = sessionId;
+    } catch (error) {
+      this.log.warn({ err: error, meetingId }, 'signaling session not recorded');
+    }
+  }
+
   private readonly handlers: { [M in Exclude<Method, 'join'>]: Handler<M> } = {
     getRouterRtpCapabilities: (_, { room }) => room.router.rtpCapabilities,
     createWebRtcTransport: async (p, { room, peer }) => room.createWebRtcTransport(peer, p.direction),
-    createPlainTransport: async (_, { room, peer }) => room.createPlainTransport(peer),
+    createPlainTransport: async (p, { room, peer }) =>
+      room.createPlainTransport(peer, p.direction, p.rtcpMux),
     connectTransport: async (p, { room, peer }) => {
       await room.connectTransport(peer, p.transportId, p.dtlsParameters);
+      return {};
+    },
+    connectPlainTransport: async ({ transportId, ...destination }, { room, peer }) => {
+      await room.connectPlainTransport(peer, transportId, destination, this.clientAddress);
       return {};
     },
     produce: async (p, { room, peer }) =>

@@ -21,7 +21,24 @@ export const METHOD_PARAMS = {
   join: z.strictObject({ meetingId: z.uuid() }),
   getRouterRtpCapabilities: z.strictObject({}),
   createWebRtcTransport: z.strictObject({ direction: z.enum(['send', 'recv']) }),
-  createPlainTransport: z.strictObject({}),
+  createPlainTransport: z
+    .strictObject({
+      /** `send`: RTP in, from a publishing tool; `recv`: consumers' RTP out (connectPlainTransport). */
+      direction: z.enum(['send', 'recv']).default('send'),
+      /** recv only: RTCP on the RTP port (the default) or, false, on a port of its own. */
+      rtcpMux: z.boolean().optional(),
+    })
+    .refine((p) => p.direction === 'recv' || p.rtcpMux === undefined, {
+      path: ['rtcpMux'],
+      message: 'only for a recv transport (a send one takes RTCP on a port of its own)',
+    }),
+  connectPlainTransport: z.strictObject({
+    transportId: Id,
+    /** An address, never a name (nothing is resolved); which ones are allowed: plain-destination.ts. */
+    ip: z.ipv4().or(z.ipv6()),
+    port: z.number().int().min(1).max(65535),
+    rtcpPort: z.number().int().min(1).max(65535).optional(),
+  }),
   connectTransport: z.strictObject({
     transportId: Id,
     dtlsParameters: Params.transform((v) => v as unknown as types.DtlsParameters),

@@ -11,12 +11,15 @@ import { WebSocketServer } from 'ws';
 import type { WebSocket } from 'ws';
 import { CLOSE } from '../application/peer-link.js';
 import type { Sfu } from '../application/sfu.js';
-import { SignalingConnection } from './connection.js';
+import type { SessionLog } from '../ports/session-log.js';
+import { directClientAddress, SignalingConnection } from './connection.js';
 
 export interface SignalingOptions {
   graceMs: number;
   sessionCheckMs: number;
   heartbeatMs: number;
+  /** Records each socket's stay in a meeting (signaling_sessions). */
+  sessionLog: SessionLog;
 }
 
 const SESSION_ENDED = 'the session has expired or was revoked';
@@ -88,7 +91,15 @@ export class SignalingServer {
       ws.on('pong', () => this.alive.set(ws, true));
       this.sessionOf.set(ws, session.sessionId);
       ws.once('close', () => this.sessionOf.delete(ws));
-      new SignalingConnection(ws, session.userId, this.sfu, this.options.graceMs, log);
+      new SignalingConnection(
+        ws,
+        session.userId,
+        this.sfu,
+        this.options.graceMs,
+        log,
+        this.options.sessionLog,
+        directClientAddress(req),
+      );
       log.info('signaling connected');
     });
   }

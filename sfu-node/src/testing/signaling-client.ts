@@ -40,8 +40,9 @@ export class SignalingClient {
     );
   }
 
-  static open(url: string): Promise<SignalingClient> {
-    const ws = new WebSocket(url);
+  /** `headers`: of the upgrade request (a proxy's `X-Forwarded-For`, say). */
+  static open(url: string, headers?: Record<string, string>): Promise<SignalingClient> {
+    const ws = new WebSocket(url, headers ? { headers } : {});
     const client = new SignalingClient(ws);
     return new Promise((resolve, reject) => {
       ws.once('open', () => resolve(client));

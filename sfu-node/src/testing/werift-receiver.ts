@@ -71,12 +71,13 @@ function offerSdp(transport: any, consumers: Consumed[]): string {
 /**
  * A werift peer receiving every producer of the meeting through the project's signaling: a recv
  * transport, one paused consumer per producer, ICE + DTLS + SRTP, then the consumers resumed.
- * `received` counts the RTP packets per kind.
+ * `received` counts the RTP packets per kind; `onRtp`, when given, is called on each.
  */
 export async function receiveAll(
   client: SignalingClient,
   rtpCapabilities: unknown,
   producerIds: string[],
+  onRtp?: (kind: 'audio' | 'video') => void,
 ): Promise<{ received: Received; close: () => Promise<void> }> {
   const transport = await client.request('createWebRtcTransport', { direction: 'recv' });
   const consumers: Consumed[] = [];
@@ -93,7 +94,10 @@ export async function receiveAll(
   const received: Received = { audio: 0, video: 0 };
   pc.onTrack.subscribe((track) => {
     const kind = track.kind as 'audio' | 'video';
-    track.onReceiveRtp.subscribe(() => received[kind]++);
+    track.onReceiveRtp.subscribe(() => {
+      received[kind]++;
+      onRtp?.(kind);
+    });
   });
   await pc.setRemoteDescription({ type: 'offer', sdp: offerSdp(transport, consumers) });
   await pc.setLocalDescription(await pc.createAnswer());

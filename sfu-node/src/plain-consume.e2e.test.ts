@@ -1,0 +1,330 @@
+import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { after, before, test } from 'node:test';
+import { startProcessUnderTest, startServiceProcess } from '@meetings/command-service/testing';
+import type { ServiceUnderTest } from '@meetings/command-service/testing';
+import { startPrivatePostgres, startPrivateRedis } from '@meetings/db/testing';
+import type { PrivatePostgres, PrivateRedis } from '@meetings/db/testing';
+import { publishWithFfmpeg } from './testing/ffmpeg-publisher.js';
+import { inLoopbackNamespace, rerunInLoopbackNamespace } from './testing/loopback-namespace.js';
+import { RtpCounter } from './testing/plain-receiver.js';
+import { SignalingClient } from './testing/signaling-client.js';
+
+/*
+ * Plain RTP out: ffmpeg publishes VP8 as the host over a plain send transport, the guest receives
+ * it over plain recv transports (createPlainTransport `recv`, connectPlainTransport) on UDP sockets
+ * of this test, with RTCP muxed or on a port of its own; and the refusals: a destination that is
+ * not the client's own (loopback here), a proxied connection, connecting twice, a transport used
+ * the wrong way. The whole stack runs as processes in a loopback-only network namespace, as in
+ * sfu-werift-media.e2e.test.ts.
+ */
+
+const PASSWORD = 'correct horse battery';
+const SFU_MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
+const WORKERS_MAIN = fileURLToPath(new URL('../../projection-workers/src/main.ts', import.meta.url));
+
+const isolated = inLoopbackNamespace();
+if (!isolated) process.exitCode = await rerunInLoopbackNamespace();
+
+let pg: PrivatePostgres;
+let redis: PrivateRedis;
+let command: ServiceUnderTest;
+let workers: ServiceUnderTest;
+let sfu: ServiceUnderTest;
+let wsUrl: string;
+const ffmpegs: ChildProcess[] = [];
+const clients: SignalingClient[] = [];
+const counters: RtpCounter[] = [];
+
+async function call(method: string, path: string, token?: string, body: unknown = {}) {
+  const res = await fetch(`${command.baseUrl}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null };
+}
+
+async function ok(method: string, path: string, token: string, body: unknown = {}) {
+  const res = await call(method, path, token, body);
+  assert.ok(res.status >= 200 && res.status < 300, `${path}: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body;
+}
+
+async function user(name: string) {
+  const username = `${name}_${Date.now().toString(36)}`;
+  const reg = await call('POST', '/users', undefined, {
+    username,
+    email: `${username}@example.com`,
+    password: PASSWORD,
+  });
+  assert.equal(reg.status, 201, JSON.stringify(reg.body));
+  const login = await call('POST', '/sessions', undefined, { username, password: PASSWORD });
+  assert.equal(login.status, 201, JSON.stringify(login.body));
+  return { userId: reg.body.userId as string, token: login.body.token as string };
+}
+
+async function connect(token: string, headers?: Record<string, string>): Promise<SignalingClient> {
+  const client = await SignalingClient.open(`${wsUrl}?token=${encodeURIComponent(token)}`, headers);
+  clients.push(client);
+  return client;
+}
+
+async function counter(): Promise<RtpCounter> {
+  const c = await RtpCounter.open();
+  counters.push(c);
+  return c;
+}
+
+/** Joins once the room cache shows the user present (the projection runs a few ms behind). */
+async function joinWhenPresent(client: SignalingClient, meetingId: string): Promise<any> {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const answer = await client.answer('join', { meetingId });
+    if (!answer.error) return answer.result;
+    if (Date.now() > deadline) assert.fail(`join: ${JSON.stringify(answer.error)}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Waits until `done` holds (within `ms`), and answers whether it did. */
+async function eventually(done: () => boolean, ms = 5000): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  return done();
+}
+
+/** A started open meeting with its host and a guest joined through the command API. */
+async function meetingWithGuest(title: string) {
+  const host = await user('host');
+  const guest = await user('guest');
+  const meetingId = (
+    await ok('POST', '/meetings', host.token, {
+      title,
+      scheduledStartAt: '2030-01-07T09:00:00Z',
+      settings: { access: 'open' },
+    })
+  ).meetingId as string;
+  await ok('POST', `/meetings/${meetingId}/join`, host.token);
+  await ok('POST', `/meetings/${meetingId}/start`, host.token);
+  await ok('POST', `/meetings/${meetingId}/join`, guest.token);
+  return { host, guest, meetingId };
+}
+
+// The outer process only waits for the one inside the namespace: it must declare no test.
+if (isolated) describeTests();
+
+function describeTests() {
+  before(async () => {
+    [pg, redis] = await Promise.all([startPrivatePostgres(), startPrivateRedis()]);
+    process.env.PG_ADMIN_URL = pg.adminUrl;
+    process.env.REDIS_URL = redis.url;
+    command = await startServiceProcess();
+    const shared = { db: command.db, redisPrefix: command.redisPrefix };
+    [workers, sfu] = await Promise.all([
+      startProcessUnderTest({
+        main: WORKERS_MAIN,
+        readyMessage: 'projection-workers running',
+        shared,
+        env: { PROJECTION_POLL_INTERVAL_MS: '10' },
+      }),
+      startProcessUnderTest({
+        main: SFU_MAIN,
+        readyMessage: 'sfu-node listening',
+        shared,
+        env: {
+          SFU_PORT: '0',
+          SFU_WORKERS: '1',
+          SFU_RTC_MIN_PORT: '43000',
+          SFU_RTC_MAX_PORT: '43999',
+          SFU_NODE_ID: 'sfu-plain-e2e',
+        },
+      }),
+    ]);
+    wsUrl = `ws://127.0.0.1:${sfu.port}/ws`;
+  });
+
+  after(async () => {
+    for (const f of ffmpegs) f.kill('SIGKILL');
+    await Promise.all(clients.map((c) => c.close()));
+    await Promise.all(counters.map((c) => c.close()));
+    await Promise.all([sfu?.terminate(), workers?.terminate()]);
+    await command?.stop();
+    await Promise.all([redis?.stop(), pg?.stop()]);
+  });
+
+  test('a plain recv transport delivers a consumer to the UDP socket the client names', async () => {
+    const { host, guest, meetingId } = await meetingWithGuest('plain out');
+    const hostSocket = await connect(host.token);
+    await joinWhenPresent(hostSocket, meetingId);
+    const video = await publishWithFfmpeg(hostSocket, 'video');
+    ffmpegs.push(video.ffmpeg);
+
+    const guestSocket = await connect(guest.token);
+    const joined = await joinWhenPresent(guestSocket, meetingId);
+    assert.deepEqual(
+      joined.producers.map((p: any) => p.producerId),
+      [video.producerId],
+    );
+
+    // RTCP muxed (the default): RTP and the SFU's sender reports both to one socket.
+    const muxed = await counter();
+    const t = await guestSocket.request('createPlainTransport', { direction: 'recv' });
+    assert.equal(t.ip, '127.0.0.1');
+    assert.equal(t.rtcpPort, undefined, 'no port of its own for RTCP');
+    assert.deepEqual(
+      await guestSocket.request('connectPlainTransport', {
+        transportId: t.transportId,
+        ip: '127.0.0.1',
+        port: muxed.port,
+      }),
+      {},
+    );
+    const consumed = await guestSocket.request('consume', {
+      transportId: t.transportId,
+      producerId: video.producerId,
+      rtpCapabilities: joined.rtpCapabilities,
+    });
+    assert.equal(consumed.kind, 'video');
+    assert.equal(consumed.userId, host.userId);
+    const ssrc = consumed.rtpParameters.encodings[0].ssrc as number;
+    const pt = consumed.rtpParameters.codecs[0].payloadType as number;
+    assert.equal(consumed.rtpParameters.codecs[0].mimeType, 'video/VP8');
+    // Paused until resumed: nothing flows yet.
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(muxed.count(ssrc), 0);
+    await guestSocket.request('resumeConsumer', { consumerId: consumed.consumerId });
+    // ffmpeg ignores keyframe requests: the first packet waits for its next keyframe (every second).
+    assert.ok(await eventually(() => muxed.count(ssrc) >= 50), `RTP packets: ${muxed.count(ssrc)}`);
+    assert.deepEqual([...muxed.payloadTypes.get(ssrc)!], [pt]);
+    assert.ok(await eventually(() => muxed.rtcp > 0), 'sender reports on the RTP port');
+
+    // RTCP on a port of its own.
+    const rtp = await counter();
+    const rtcp = await counter();
+    const split = await guestSocket.request('createPlainTransport', { direction: 'recv', rtcpMux: false });
+    assert.equal(typeof split.rtcpPort, 'number');
+    assert.equal(
+      await guestSocket.errorOf('connectPlainTransport', {
+        transportId: split.transportId,
+        ip: '127.0.0.1',
+        port: rtp.port,
+      }),
+      'invalid-params',
+    );
+    await guestSocket.request('connectPlainTransport', {
+      transportId: split.transportId,
+      ip: '127.0.0.1',
+      port: rtp.port,
+      rtcpPort: rtcp.port,
+    });
+    const second = await guestSocket.request('consume', {
+      transportId: split.transportId,
+      producerId: video.producerId,
+      rtpCapabilities: joined.rtpCapabilities,
+    });
+    await guestSocket.request('resumeConsumer', { consumerId: second.consumerId });
+    const secondSsrc = second.rtpParameters.encodings[0].ssrc as number;
+    assert.notEqual(secondSsrc, ssrc, 'a consumer of its own');
+    assert.ok(await eventually(() => rtp.count(secondSsrc) >= 50), `RTP packets: ${rtp.count(secondSsrc)}`);
+    assert.ok(await eventually(() => rtcp.rtcp > 0), 'sender reports on the RTCP port');
+    assert.equal(rtp.rtcp, 0);
+    assert.equal(rtcp.rtp.size, 0);
+
+    // Both consumers see the same stream: over a second, about as many packets each.
+    const a0 = muxed.count(ssrc);
+    const b0 = rtp.count(secondSsrc);
+    await new Promise((r) => setTimeout(r, 1000));
+    const a = muxed.count(ssrc) - a0;
+    const b = rtp.count(secondSsrc) - b0;
+    assert.ok(a > 20 && Math.abs(a - b) <= Math.max(3, a * 0.05), `${a} vs ${b} packets`);
+  });
+
+  test('plain recv transports refuse what they must, each refusal changing nothing', async () => {
+    const { host, guest, meetingId } = await meetingWithGuest('plain refusals');
+    const hostSocket = await connect(host.token);
+    await joinWhenPresent(hostSocket, meetingId);
+    const video = await publishWithFfmpeg(hostSocket, 'video');
+    ffmpegs.push(video.ffmpeg);
+    const client = await connect(guest.token);
+    const joined = await joinWhenPresent(client, meetingId);
+    const sink = await counter();
+
+    assert.equal(await client.errorOf('createPlainTransport', { direction: 'sideways' }), 'invalid-params');
+    assert.equal(
+      await client.errorOf('createPlainTransport', { direction: 'send', rtcpMux: true }),
+      'invalid-params',
+    );
+    assert.equal(await client.errorOf('createPlainTransport', { rtcpMux: false }), 'invalid-params');
+    const recv = await client.request('createPlainTransport', { direction: 'recv' });
+    const id = recv.transportId;
+    const connectTo = (params: Record<string, unknown>) =>
+      client.errorOf('connectPlainTransport', {
+        transportId: id,
+        ip: '127.0.0.1',
+        port: sink.port,
+        ...params,
+      });
+
+    // Somewhere else than the client (its connection comes from loopback: loopback only).
+    assert.equal(await connectTo({ ip: '10.1.2.3' }), 'destination-not-allowed');
+    assert.equal(await connectTo({ ip: '8.8.8.8' }), 'destination-not-allowed');
+    assert.equal(await connectTo({ ip: '0.0.0.0' }), 'destination-not-allowed');
+    // Not the family the SFU listens on (127.0.0.1).
+    assert.equal(await connectTo({ ip: '::1' }), 'destination-not-allowed');
+    // A well-known port.
+    assert.equal(await connectTo({ port: 53 }), 'destination-not-allowed');
+    // Not an address (names are never resolved), a port out of range, RTCP apart on a muxed transport.
+    assert.equal(await connectTo({ ip: 'localhost' }), 'invalid-params');
+    assert.equal(await connectTo({ port: 70000 }), 'invalid-params');
+    assert.equal(await connectTo({ rtcpPort: sink.port + 1 }), 'invalid-params');
+    assert.equal(await connectTo({ transportId: 'nope' }), 'transport-not-found');
+
+    // The wrong transports: a plain send one, a WebRTC one; and the plain recv one the wrong way.
+    const send = await client.request('createPlainTransport', {});
+    assert.equal(typeof send.rtcpPort, 'number', 'a send transport as before');
+    assert.equal(await connectTo({ transportId: send.transportId }), 'wrong-transport');
+    const webrtc = await client.request('createWebRtcTransport', { direction: 'recv' });
+    assert.equal(await connectTo({ transportId: webrtc.transportId }), 'wrong-transport');
+    assert.equal(
+      await client.errorOf('connectTransport', { transportId: id, dtlsParameters: {} }),
+      'wrong-transport',
+    );
+    assert.equal(
+      await client.errorOf('produce', {
+        transportId: id,
+        kind: 'video',
+        rtpParameters: { codecs: [], encodings: [] },
+        appData: { source: 'camera' },
+      }),
+      'wrong-transport',
+    );
+
+    // None of these changed anything: it connects, then only once.
+    await client.request('connectPlainTransport', { transportId: id, ip: '127.0.0.1', port: sink.port });
+    assert.equal(await connectTo({}), 'already-connected');
+    assert.equal(await connectTo({ ip: '127.0.0.2' }), 'already-connected');
+    const consumed = await client.request('consume', {
+      transportId: id,
+      producerId: video.producerId,
+      rtpCapabilities: joined.rtpCapabilities,
+    });
+    await client.request('resumeConsumer', { consumerId: consumed.consumerId });
+    const ssrc = consumed.rtpParameters.encodings[0].ssrc as number;
+    assert.ok(await eventually(() => sink.count(ssrc) > 0), 'RTP to the one destination');
+
+    // A connection that came through a proxy has no address of its own to send to.
+    const proxied = await connect(guest.token, { 'x-forwarded-for': '127.0.0.1' });
+    await joinWhenPresent(proxied, meetingId); // takes the guest's media over
+    const behind = await proxied.request('createPlainTransport', { direction: 'recv' });
+    const answer = await proxied.answer('connectPlainTransport', {
+      transportId: behind.transportId,
+      ip: '127.0.0.1',
+      port: sink.port,
+    });
+    assert.equal(answer.error?.code, 'destination-not-allowed');
+    assert.match(answer.error.message, /came through a proxy/);
+  });
+}
