@@ -1,6 +1,6 @@
-import cors from 'cors';
-import type { CorsOptions } from 'cors';
 import express from 'express';
+import { corsFor } from './cors-origins.js';
+import type { CorsPolicy } from './cors-origins.js';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from '../logger.js';
@@ -23,27 +23,12 @@ export interface AppDeps extends PipelineDeps {
 }
 
 /** What a browser page may send and read: bearer tokens, not cookies, so no credentials. */
-const CORS_OPTIONS: CorsOptions = {
+const CORS_POLICY: CorsPolicy = {
   methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
   allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'If-Match', 'X-Correlation-Id'],
   exposedHeaders: ['ETag', 'Location', 'Retry-After', 'X-Correlation-Id'],
   maxAge: 600,
 };
-
-/**
- * CORS for the listed origins only: another origin's request (a preflight included) passes on
- * without any CORS header, so its browser refuses the answer. Every answer varies by Origin.
- */
-function corsFor(origins: readonly string[]): RequestHandler[] {
-  const allowed = new Set(origins);
-  return [
-    (_req, res, next) => (res.vary('Origin'), next()),
-    cors((req, callback) => {
-      const origin = req.headers.origin;
-      callback(null, origin && allowed.has(origin) ? { ...CORS_OPTIONS, origin } : { origin: false });
-    }),
-  ];
-}
 
 /**
  * A body must be JSON, sent as is or compressed with gzip, deflate or br (a stream that does not
@@ -84,7 +69,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.set('etag', false);
   app.use(correlation);
   // Preflights are answered here, before the log and the checks of commands.
-  if (deps.corsOrigins?.length) app.use(corsFor(deps.corsOrigins));
+  if (deps.corsOrigins?.length) app.use(corsFor(deps.corsOrigins, CORS_POLICY));
   app.use(
     pinoHttp({
       logger: deps.logger,

@@ -8,3 +8,5 @@ export * from './server.js';
 export * from './server-settings.js';
 export { sendProblem } from './pipeline.js';
 export { correlation } from './correlation.js';
+export { corsFor } from './cors-origins.js';
+export type { CorsPolicy } from './cors-origins.js';

@@ -1,15 +1,15 @@
 import {
   correlation,
+  corsFor,
   HttpProblem,
   problemFromError,
   problemFromRequestError,
   problems,
   sendProblem,
 } from '@meetings/command-service/http';
-import cors from 'cors';
-import type { CorsOptions } from 'cors';
+import type { CorsPolicy } from '@meetings/command-service/http';
 import express from 'express';
-import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { ErrorRequestHandler } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from '../logger.js';
 import { openApiDocument } from './openapi.js';
@@ -27,27 +27,12 @@ export interface AppDeps extends PipelineDeps {
 }
 
 /** What a browser page may send and read: bearer tokens, not cookies, so no credentials. */
-const CORS_OPTIONS: CorsOptions = {
+const CORS_POLICY: CorsPolicy = {
   methods: ['GET'],
   allowedHeaders: ['Authorization', 'X-Correlation-Id'],
   exposedHeaders: ['ETag', 'Retry-After', 'X-Correlation-Id'],
   maxAge: 600,
 };
-
-/**
- * CORS for the listed origins only: another origin's request (a preflight included) passes on
- * without any CORS header, so its browser refuses the answer. Every answer varies by Origin.
- */
-function corsFor(origins: readonly string[]): RequestHandler[] {
-  const allowed = new Set(origins);
-  return [
-    (_req, res, next) => (res.vary('Origin'), next()),
-    cors((req, callback) => {
-      const origin = req.headers.origin;
-      callback(null, origin && allowed.has(origin) ? { ...CORS_OPTIONS, origin } : { origin: false });
-    }),
-  ];
-}
 
 const UPGRADE = { Upgrade: 'websocket' };
 
@@ -60,7 +45,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.set('etag', false);
   app.use(correlation);
   // Preflights are answered here, before the log.
-  if (deps.corsOrigins?.length) app.use(corsFor(deps.corsOrigins));
+  if (deps.corsOrigins?.length) app.use(corsFor(deps.corsOrigins, CORS_POLICY));
   app.use(
     pinoHttp({
       logger: deps.logger,

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { pino } from 'pino';
 import { loadSfuConfig } from '../config.js';
 import type { PresentParticipant, Room } from '../domain/room.js';
-import type { RoomSource } from '../ports/room-source.js';
+import { RoomsByHand } from '../testing/rooms-by-hand.js';
 import { spawnVp8Feed, VP8_FEED_RTP_PARAMETERS } from '../testing/ffmpeg-publisher.js';
 import { plainReceiverCapabilities, RtpCounter } from '../testing/plain-receiver.js';
 import { WorkerPool } from '../worker-pool.js';
@@ -26,23 +26,6 @@ const MEETING = '6e0f1c2a-0000-4000-8000-000000000101';
 const HOST = '6e0f1c2a-0000-4000-8000-000000000102';
 const GUEST = '6e0f1c2a-0000-4000-8000-000000000103';
 const THIRD = '6e0f1c2a-0000-4000-8000-000000000104';
-
-class RoomsByHand implements RoomSource {
-  room: Room | null = null;
-  private readonly watchers = new Set<(room: Room | null) => void>();
-
-  get = () => Promise.resolve(this.room);
-
-  watch(_meetingId: string, onRoom: (room: Room | null) => void) {
-    this.watchers.add(onRoom);
-    return Promise.resolve(() => Promise.resolve(void this.watchers.delete(onRoom)));
-  }
-
-  change(room: Room): void {
-    this.room = room;
-    for (const onRoom of this.watchers) onRoom(room);
-  }
-}
 
 const present = (host: Partial<PresentParticipant>, version: number): Room => ({
   meetingId: MEETING,

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { pino } from 'pino';
 import { loadSfuConfig } from '../config.js';
 import type { Room } from '../domain/room.js';
-import type { RoomSource } from '../ports/room-source.js';
+import { RoomsByHand } from '../testing/rooms-by-hand.js';
 import { WorkerPool } from '../worker-pool.js';
 import { SignalingError } from './errors.js';
 import type { ProducerLog } from './meeting-room.js';
@@ -19,23 +19,6 @@ import { Sfu } from './sfu.js';
 
 const MEETING = '6e0f1c2a-0000-4000-8000-000000000001';
 const USER = '6e0f1c2a-0000-4000-8000-000000000002';
-
-class RoomsByHand implements RoomSource {
-  room: Room | null = null;
-  private readonly watchers = new Set<(room: Room | null) => void>();
-
-  get = () => Promise.resolve(this.room);
-
-  watch(_meetingId: string, onRoom: (room: Room | null) => void) {
-    this.watchers.add(onRoom);
-    return Promise.resolve(() => Promise.resolve(void this.watchers.delete(onRoom)));
-  }
-
-  change(room: Room): void {
-    this.room = room;
-    for (const onRoom of this.watchers) onRoom(room);
-  }
-}
 
 const roomOn = (sfuNodeId: string | null, version: number): Room => ({
   meetingId: MEETING,
