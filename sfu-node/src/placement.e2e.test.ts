@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
-import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
-import { startProcessUnderTest, startServiceProcess } from '@meetings/command-service/testing';
+import { startProcessUnderTest } from '@meetings/command-service/testing';
 import type { ServiceUnderTest } from '@meetings/command-service/testing';
 import { createPool, serviceKey } from '@meetings/db';
 import { startPrivateEtcd } from '@meetings/db/testing';
 import type { PrivateEtcd } from '@meetings/db/testing';
 import { Etcd3 } from 'etcd3';
+import { callApi, commandApi, SFU_MAIN, startMediaStack } from './testing/media-stack.js';
+import type { MediaStack } from './testing/media-stack.js';
 import { SignalingClient } from './testing/signaling-client.js';
 
 /*
@@ -17,50 +18,15 @@ import { SignalingClient } from './testing/signaling-client.js';
  * reconnect to the survivor. No media flows here (signaling only), so no network namespace.
  */
 
-const PASSWORD = 'correct horse battery';
-const SFU_MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
-const WORKERS_MAIN = fileURLToPath(new URL('../../projection-workers/src/main.ts', import.meta.url));
-const QUERY_MAIN = fileURLToPath(new URL('../../query-api/src/main.ts', import.meta.url));
 const LEASE_TTL_SECONDS = 2;
 
 let etcd: PrivateEtcd;
-let command: ServiceUnderTest;
-let workers: ServiceUnderTest;
-let query: ServiceUnderTest;
+let stack: MediaStack;
 const sfus = new Map<string, ServiceUnderTest>();
 let pool: ReturnType<typeof createPool>;
 const clients: SignalingClient[] = [];
 
-async function call(base: string, method: string, path: string, token?: string, body?: unknown) {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: {
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : null };
-}
-
-async function ok(method: string, path: string, token: string, body: unknown = {}) {
-  const res = await call(command.baseUrl, method, path, token, body);
-  assert.ok(res.status >= 200 && res.status < 300, `${path}: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body;
-}
-
-async function user(name: string) {
-  const username = `${name}_${Date.now().toString(36)}`;
-  const reg = await call(command.baseUrl, 'POST', '/users', undefined, {
-    username,
-    email: `${username}@example.com`,
-    password: PASSWORD,
-  });
-  assert.equal(reg.status, 201, JSON.stringify(reg.body));
-  const login = await call(command.baseUrl, 'POST', '/sessions', undefined, { username, password: PASSWORD });
-  return { userId: reg.body.userId as string, token: login.body.token as string };
-}
+const { ok, user } = commandApi(() => stack.command.baseUrl);
 
 /** A started open meeting the host is in. */
 async function runningMeeting(token: string, title: string): Promise<string> {
@@ -85,7 +51,7 @@ async function until<T>(what: string, probe: () => Promise<T | null | undefined>
 }
 
 const mediaServer = (meetingId: string, token: string) =>
-  call(query.baseUrl, 'GET', `/meetings/${meetingId}/media-server`, token);
+  callApi(stack.query.baseUrl, 'GET', `/meetings/${meetingId}/media-server`, token);
 
 /** Where query-api says to connect, once it says so. */
 const placedAt = (meetingId: string, token: string, not?: string) =>
@@ -128,7 +94,7 @@ async function startSfu(nodeId: string, rtcMinPort: number): Promise<ServiceUnde
   const sfu = await startProcessUnderTest({
     main: SFU_MAIN,
     readyMessage: 'sfu-node listening',
-    shared: { db: command.db, redisPrefix: command.redisPrefix },
+    shared: stack.shared,
     env: {
       SFU_PORT: '0',
       SFU_WORKERS: '1',
@@ -147,37 +113,24 @@ async function startSfu(nodeId: string, rtcMinPort: number): Promise<ServiceUnde
 
 before(async () => {
   etcd = await startPrivateEtcd();
-  command = await startServiceProcess({ RATE_LIMIT_COMMANDS: '0' });
-  const shared = { db: command.db, redisPrefix: command.redisPrefix };
-  [workers, query] = await Promise.all([
-    startProcessUnderTest({
-      main: WORKERS_MAIN,
-      readyMessage: 'projection-workers running',
-      shared,
-      env: { PROJECTION_POLL_INTERVAL_MS: '10' },
-    }),
-    startProcessUnderTest({
-      main: QUERY_MAIN,
-      readyMessage: 'query-api listening',
-      shared,
-      env: {
-        ETCD_ENDPOINTS: etcd.endpoint,
-        ETCD_LEASE_TTL_SECONDS: String(LEASE_TTL_SECONDS),
-        // query-api sweeps its own nodes' sessions often: it must leave the SFU nodes' alone.
-        SIGNALING_SWEEP_INTERVAL_MS: '200',
-      },
-    }),
-  ]);
+  stack = await startMediaStack({
+    commandEnv: { RATE_LIMIT_COMMANDS: '0' },
+    queryEnv: {
+      ETCD_ENDPOINTS: etcd.endpoint,
+      ETCD_LEASE_TTL_SECONDS: String(LEASE_TTL_SECONDS),
+      // query-api sweeps its own nodes' sessions often: it must leave the SFU nodes' alone.
+      SIGNALING_SWEEP_INTERVAL_MS: '200',
+    },
+  });
   await Promise.all([startSfu('sfu-a', 43000), startSfu('sfu-b', 43100)]);
-  pool = createPool({ connectionString: command.db.url, max: 2 }, console);
+  pool = createPool({ connectionString: stack.command.db.url, max: 2 }, console);
 });
 
 after(async () => {
   await Promise.all(clients.map((c) => c.close()));
   await Promise.all([...sfus.values()].map((s) => s.terminate()));
-  await Promise.all([workers?.terminate(), query?.terminate()]);
   await pool?.end();
-  await command?.stop();
+  await stack?.stop();
   await etcd?.stop();
 });
 

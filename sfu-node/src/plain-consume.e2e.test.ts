@@ -1,13 +1,10 @@
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
-import { startProcessUnderTest, startServiceProcess } from '@meetings/command-service/testing';
-import type { ServiceUnderTest } from '@meetings/command-service/testing';
-import { startPrivatePostgres, startPrivateRedis } from '@meetings/db/testing';
-import type { PrivatePostgres, PrivateRedis } from '@meetings/db/testing';
 import { publishWithFfmpeg } from './testing/ffmpeg-publisher.js';
 import { inLoopbackNamespace, rerunInLoopbackNamespace } from './testing/loopback-namespace.js';
+import { commandApi, joinWhenPresent, startMediaStack } from './testing/media-stack.js';
+import type { MediaStack } from './testing/media-stack.js';
 import { RtpCounter } from './testing/plain-receiver.js';
 import { SignalingClient } from './testing/signaling-client.js';
 
@@ -20,51 +17,16 @@ import { SignalingClient } from './testing/signaling-client.js';
  * sfu-werift-media.e2e.test.ts.
  */
 
-const PASSWORD = 'correct horse battery';
-const SFU_MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
-const WORKERS_MAIN = fileURLToPath(new URL('../../projection-workers/src/main.ts', import.meta.url));
-
 const isolated = inLoopbackNamespace();
 if (!isolated) process.exitCode = await rerunInLoopbackNamespace();
 
-let pg: PrivatePostgres;
-let redis: PrivateRedis;
-let command: ServiceUnderTest;
-let workers: ServiceUnderTest;
-let sfu: ServiceUnderTest;
+let stack: MediaStack;
 let wsUrl: string;
 const ffmpegs: ChildProcess[] = [];
 const clients: SignalingClient[] = [];
 const counters: RtpCounter[] = [];
 
-async function call(method: string, path: string, token?: string, body: unknown = {}) {
-  const res = await fetch(`${command.baseUrl}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
-}
-
-async function ok(method: string, path: string, token: string, body: unknown = {}) {
-  const res = await call(method, path, token, body);
-  assert.ok(res.status >= 200 && res.status < 300, `${path}: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body;
-}
-
-async function user(name: string) {
-  const username = `${name}_${Date.now().toString(36)}`;
-  const reg = await call('POST', '/users', undefined, {
-    username,
-    email: `${username}@example.com`,
-    password: PASSWORD,
-  });
-  assert.equal(reg.status, 201, JSON.stringify(reg.body));
-  const login = await call('POST', '/sessions', undefined, { username, password: PASSWORD });
-  assert.equal(login.status, 201, JSON.stringify(login.body));
-  return { userId: reg.body.userId as string, token: login.body.token as string };
-}
+const { ok, user } = commandApi(() => stack.command.baseUrl);
 
 async function connect(token: string, headers?: Record<string, string>): Promise<SignalingClient> {
   const client = await SignalingClient.open(`${wsUrl}?token=${encodeURIComponent(token)}`, headers);
@@ -76,17 +38,6 @@ async function counter(): Promise<RtpCounter> {
   const c = await RtpCounter.open();
   counters.push(c);
   return c;
-}
-
-/** Joins once the room cache shows the user present (the projection runs a few ms behind). */
-async function joinWhenPresent(client: SignalingClient, meetingId: string): Promise<any> {
-  const deadline = Date.now() + 5000;
-  for (;;) {
-    const answer = await client.answer('join', { meetingId });
-    if (!answer.error) return answer.result;
-    if (Date.now() > deadline) assert.fail(`join: ${JSON.stringify(answer.error)}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 /** Waits until `done` holds (within `ms`), and answers whether it did. */
@@ -118,41 +69,24 @@ if (isolated) describeTests();
 
 function describeTests() {
   before(async () => {
-    [pg, redis] = await Promise.all([startPrivatePostgres(), startPrivateRedis()]);
-    process.env.PG_ADMIN_URL = pg.adminUrl;
-    process.env.REDIS_URL = redis.url;
-    command = await startServiceProcess();
-    const shared = { db: command.db, redisPrefix: command.redisPrefix };
-    [workers, sfu] = await Promise.all([
-      startProcessUnderTest({
-        main: WORKERS_MAIN,
-        readyMessage: 'projection-workers running',
-        shared,
-        env: { PROJECTION_POLL_INTERVAL_MS: '10' },
-      }),
-      startProcessUnderTest({
-        main: SFU_MAIN,
-        readyMessage: 'sfu-node listening',
-        shared,
-        env: {
-          SFU_PORT: '0',
-          SFU_WORKERS: '1',
-          SFU_RTC_MIN_PORT: '43000',
-          SFU_RTC_MAX_PORT: '43999',
-          SFU_NODE_ID: 'sfu-plain-e2e',
-        },
-      }),
-    ]);
-    wsUrl = `ws://127.0.0.1:${sfu.port}/ws`;
+    stack = await startMediaStack({
+      privateServers: true,
+      sfuEnv: {
+        SFU_PORT: '0',
+        SFU_WORKERS: '1',
+        SFU_RTC_MIN_PORT: '43000',
+        SFU_RTC_MAX_PORT: '43999',
+        SFU_NODE_ID: 'sfu-plain-e2e',
+      },
+    });
+    wsUrl = `ws://127.0.0.1:${stack.sfu.port}/ws`;
   });
 
   after(async () => {
     for (const f of ffmpegs) f.kill('SIGKILL');
     await Promise.all(clients.map((c) => c.close()));
     await Promise.all(counters.map((c) => c.close()));
-    await Promise.all([sfu?.terminate(), workers?.terminate()]);
-    await command?.stop();
-    await Promise.all([redis?.stop(), pg?.stop()]);
+    await stack?.stop();
   });
 
   test('a plain recv transport delivers a consumer to the UDP socket the client names', async () => {
@@ -233,13 +167,14 @@ function describeTests() {
     assert.equal(rtp.rtcp, 0);
     assert.equal(rtcp.rtp.size, 0);
 
-    // Both consumers see the same stream: over a second, about as many packets each.
+    // Both consumers see the same stream: over the same stretch, about as many packets each
+    // (a stretch counted in packets, not seconds: ffmpeg's rate moves with the machine's load).
     const a0 = muxed.count(ssrc);
     const b0 = rtp.count(secondSsrc);
-    await new Promise((r) => setTimeout(r, 1000));
+    assert.ok(await eventually(() => muxed.count(ssrc) - a0 >= 60, 15_000), 'the stream goes on');
     const a = muxed.count(ssrc) - a0;
     const b = rtp.count(secondSsrc) - b0;
-    assert.ok(a > 20 && Math.abs(a - b) <= Math.max(3, a * 0.05), `${a} vs ${b} packets`);
+    assert.ok(Math.abs(a - b) <= Math.max(3, a * 0.05), `${a} vs ${b} packets`);
   });
 
   test('plain recv transports refuse what they must, each refusal changing nothing', async () => {

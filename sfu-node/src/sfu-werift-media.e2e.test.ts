@@ -1,14 +1,11 @@
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
-import { startProcessUnderTest, startServiceProcess } from '@meetings/command-service/testing';
-import type { ServiceUnderTest } from '@meetings/command-service/testing';
 import { createPool, PostgresEventStore } from '@meetings/db';
-import { startPrivatePostgres, startPrivateRedis } from '@meetings/db/testing';
-import type { PrivatePostgres, PrivateRedis } from '@meetings/db/testing';
 import { publishWithFfmpeg } from './testing/ffmpeg-publisher.js';
 import { inLoopbackNamespace, rerunInLoopbackNamespace } from './testing/loopback-namespace.js';
+import { commandApi, joinWhenPresent, startMediaStack } from './testing/media-stack.js';
+import type { MediaStack } from './testing/media-stack.js';
 import { SignalingClient } from './testing/signaling-client.js';
 import { receiveAll } from './testing/werift-receiver.js';
 
@@ -20,68 +17,22 @@ import { receiveAll } from './testing/werift-receiver.js';
  * PostgreSQL and Redis started in there: the host's 127.0.0.1 servers are not reachable from it.
  */
 
-const PASSWORD = 'correct horse battery';
-const SFU_MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
-const WORKERS_MAIN = fileURLToPath(new URL('../../projection-workers/src/main.ts', import.meta.url));
-
 const isolated = inLoopbackNamespace();
 if (!isolated) process.exitCode = await rerunInLoopbackNamespace();
 
-let pg: PrivatePostgres;
-let redis: PrivateRedis;
-let command: ServiceUnderTest;
-let workers: ServiceUnderTest;
-let sfu: ServiceUnderTest;
+let stack: MediaStack;
 let wsUrl: string;
 let pool: ReturnType<typeof createPool>;
 const ffmpegs: ChildProcess[] = [];
 const NODE_ID = 'sfu-e2e';
 const clients: SignalingClient[] = [];
 
-async function call(method: string, path: string, token?: string, body: unknown = {}) {
-  const res = await fetch(`${command.baseUrl}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
-}
-
-async function user(name: string) {
-  const username = `${name}_${Date.now().toString(36)}`;
-  const reg = await call('POST', '/users', undefined, {
-    username,
-    email: `${username}@example.com`,
-    password: PASSWORD,
-  });
-  assert.equal(reg.status, 201, JSON.stringify(reg.body));
-  const login = await call('POST', '/sessions', undefined, { username, password: PASSWORD });
-  assert.equal(login.status, 201, JSON.stringify(login.body));
-  return { userId: reg.body.userId as string, token: login.body.token as string };
-}
-
-async function ok(method: string, path: string, token: string, body: unknown = {}) {
-  const res = await call(method, path, token, body);
-  assert.ok(res.status >= 200 && res.status < 300, `${path}: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body;
-}
+const { ok, user } = commandApi(() => stack.command.baseUrl);
 
 async function connect(token?: string): Promise<SignalingClient> {
   const client = await SignalingClient.open(token ? `${wsUrl}?token=${encodeURIComponent(token)}` : wsUrl);
   clients.push(client);
   return client;
-}
-
-/** Joins once the room cache shows the user present (the projection runs a few ms behind). */
-async function joinWhenPresent(client: SignalingClient, meetingId: string): Promise<any> {
-  const deadline = Date.now() + 5000;
-  for (;;) {
-    const answer = await client.answer('join', { meetingId });
-    if (!answer.error) return answer.result;
-    if (Date.now() > deadline) assert.fail(`join: ${JSON.stringify(answer.error)}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 /** How many packets of `kind` arrive within `ms`. */
@@ -110,45 +61,27 @@ if (isolated) describeTests();
 
 function describeTests() {
   before(async () => {
-    [pg, redis] = await Promise.all([startPrivatePostgres(), startPrivateRedis()]);
-    // createTestDatabase and the services read these: the private servers are the only ones here.
-    process.env.PG_ADMIN_URL = pg.adminUrl;
-    process.env.REDIS_URL = redis.url;
-    command = await startServiceProcess();
-    const shared = { db: command.db, redisPrefix: command.redisPrefix };
-    [workers, sfu] = await Promise.all([
-      startProcessUnderTest({
-        main: WORKERS_MAIN,
-        readyMessage: 'projection-workers running',
-        shared,
-        env: { PROJECTION_POLL_INTERVAL_MS: '10' },
-      }),
-      startProcessUnderTest({
-        main: SFU_MAIN,
-        readyMessage: 'sfu-node listening',
-        shared,
-        env: {
-          SFU_PORT: '0',
-          SFU_WORKERS: '1',
-          SFU_RTC_MIN_PORT: '42000',
-          SFU_RTC_MAX_PORT: '42999',
-          SFU_RECONNECT_GRACE_MS: '300',
-          SFU_NODE_ID: NODE_ID,
-          SFU_SAMPLE_INTERVAL_MS: '1000',
-        },
-      }),
-    ]);
-    wsUrl = `ws://127.0.0.1:${sfu.port}/ws`;
-    pool = createPool({ connectionString: command.db.url, max: 2 }, console);
+    stack = await startMediaStack({
+      privateServers: true,
+      sfuEnv: {
+        SFU_PORT: '0',
+        SFU_WORKERS: '1',
+        SFU_RTC_MIN_PORT: '42000',
+        SFU_RTC_MAX_PORT: '42999',
+        SFU_RECONNECT_GRACE_MS: '300',
+        SFU_NODE_ID: NODE_ID,
+        SFU_SAMPLE_INTERVAL_MS: '1000',
+      },
+    });
+    wsUrl = `ws://127.0.0.1:${stack.sfu.port}/ws`;
+    pool = createPool({ connectionString: stack.command.db.url, max: 2 }, console);
   });
 
   after(async () => {
     for (const f of ffmpegs) f.kill('SIGKILL');
     await Promise.all(clients.map((c) => c.close()));
-    await Promise.all([sfu?.terminate(), workers?.terminate()]);
     await pool?.end();
-    await command?.stop();
-    await Promise.all([redis?.stop(), pg?.stop()]);
+    await stack?.stop();
   });
 
   test('signaling refuses what it must, each error an answer that changes nothing', async () => {
@@ -341,7 +274,7 @@ function describeTests() {
       // present, and the router of the meeting, its last peer gone, is closed.
       assert.equal((await hostSocket.closed).code, 4403);
       const closedRouter = () =>
-        sfu.logs.some((l) => l.msg === 'meeting router closed' && l.meetingId === meetingId);
+        stack.sfu.logs.some((l) => l.msg === 'meeting router closed' && l.meetingId === meetingId);
       const until = Date.now() + 2000;
       while (!closedRouter() && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
       assert.ok(closedRouter(), 'the router is closed');

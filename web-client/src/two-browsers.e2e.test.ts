@@ -5,11 +5,11 @@ import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
-import { startProcessUnderTest, startServiceProcess } from '@meetings/command-service/testing';
+import { startProcessUnderTest } from '@meetings/command-service/testing';
 import type { ServiceUnderTest } from '@meetings/command-service/testing';
-import { startPrivatePostgres, startPrivateRedis } from '@meetings/db/testing';
-import type { PrivatePostgres, PrivateRedis } from '@meetings/db/testing';
 import { inLoopbackNamespace, rerunInLoopbackNamespace } from '@meetings/sfu-node/testing';
+import { commandApi, PASSWORD, SFU_MAIN, startMediaStack } from '@meetings/sfu-node/testing/media-stack';
+import type { MediaStack } from '@meetings/sfu-node/testing/media-stack';
 import type { Browser, Page } from 'playwright-core';
 import type { ReceivedStats } from './page/received-stats.js';
 import type { MeetingClientHook } from './page/test-hook.js';
@@ -27,10 +27,7 @@ import { CHROMIUM, chromiumInstalled, launchChromium } from './testing/chromium.
  * run in there too.
  */
 
-const PASSWORD = 'correct horse battery';
 const WEB_MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
-const SFU_MAIN = fileURLToPath(new URL('../../sfu-node/src/main.ts', import.meta.url));
-const WORKERS_MAIN = fileURLToPath(new URL('../../projection-workers/src/main.ts', import.meta.url));
 const BUILD_PAGE = fileURLToPath(new URL('../scripts/build-page.mjs', import.meta.url));
 
 /** The page's test hook, as the functions given to page.evaluate see it (they run in the browser). */
@@ -46,11 +43,7 @@ if (!isolated) {
   }
 }
 
-let pg: PrivatePostgres;
-let redis: PrivateRedis;
-let command: ServiceUnderTest;
-let workers: ServiceUnderTest;
-let sfu: ServiceUnderTest;
+let stack: MediaStack;
 let web: ServiceUnderTest;
 const browsers: Browser[] = [];
 /** What the first test leaves to the second: the two pages in their meeting. */
@@ -66,32 +59,7 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function call(method: string, path: string, token?: string, body: unknown = {}) {
-  const res = await fetch(`${command.baseUrl}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
-}
-
-async function ok(method: string, path: string, token?: string, body: unknown = {}) {
-  const res = await call(method, path, token, body);
-  assert.ok(res.status >= 200 && res.status < 300, `${path}: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body;
-}
-
-async function user(name: string) {
-  const username = `${name}_${Date.now().toString(36)}`;
-  const { userId } = await ok('POST', '/users', undefined, {
-    username,
-    email: `${username}@example.com`,
-    password: PASSWORD,
-  });
-  const { token } = await ok('POST', '/sessions', undefined, { username, password: PASSWORD });
-  return { username, userId: userId as string, token: token as string };
-}
+const { ok, user } = commandApi(() => stack.command.baseUrl);
 
 /** A browser page of the web client, its console kept to explain a failure. */
 async function openClient(name: string): Promise<Page> {
@@ -198,50 +166,38 @@ function describeTests() {
     // The page is bundled anew: a bundle left from older sources must not be what is tested.
     const built = spawnSync(process.execPath, [BUILD_PAGE], { stdio: 'inherit' });
     assert.equal(built.status, 0, 'the page bundle builds');
-    [pg, redis] = await Promise.all([startPrivatePostgres(), startPrivateRedis()]);
-    process.env.PG_ADMIN_URL = pg.adminUrl;
-    process.env.REDIS_URL = redis.url;
-    const webPort = await freePort();
-    command = await startServiceProcess({ CORS_ORIGINS: `http://127.0.0.1:${webPort}` });
-    const shared = { db: command.db, redisPrefix: command.redisPrefix };
-    [workers, sfu] = await Promise.all([
-      startProcessUnderTest({
-        main: WORKERS_MAIN,
-        readyMessage: 'projection-workers running',
-        shared,
-        env: { PROJECTION_POLL_INTERVAL_MS: '10' },
-      }),
-      startProcessUnderTest({
-        main: SFU_MAIN,
-        readyMessage: 'sfu-node listening',
-        shared,
-        env: {
-          SFU_PORT: '0',
-          SFU_WORKERS: '1',
-          SFU_RTC_MIN_PORT: '43000',
-          SFU_RTC_MAX_PORT: '43999',
-          SFU_LISTEN_IP: '127.0.0.1',
-          SFU_NODE_ID: 'sfu-browsers',
-        },
-      }),
-    ]);
+    let webPort = 0;
+    stack = await startMediaStack({
+      privateServers: true,
+      commandEnv: async () => {
+        webPort = await freePort();
+        return { CORS_ORIGINS: `http://127.0.0.1:${webPort}` };
+      },
+      sfuEnv: {
+        SFU_PORT: '0',
+        SFU_WORKERS: '1',
+        SFU_RTC_MIN_PORT: '43000',
+        SFU_RTC_MAX_PORT: '43999',
+        SFU_LISTEN_IP: '127.0.0.1',
+        SFU_NODE_ID: 'sfu-browsers',
+      },
+    });
     web = await startProcessUnderTest({
       main: WEB_MAIN,
       readyMessage: 'web-client listening',
-      shared,
+      shared: stack.shared,
       env: {
         WEB_CLIENT_PORT: String(webPort),
-        WEB_CLIENT_COMMAND_API_URL: command.baseUrl,
-        WEB_CLIENT_SFU_URL: `ws://127.0.0.1:${sfu.port}/ws`,
+        WEB_CLIENT_COMMAND_API_URL: stack.command.baseUrl,
+        WEB_CLIENT_SFU_URL: `ws://127.0.0.1:${stack.sfu.port}/ws`,
       },
     });
   });
 
   after(async () => {
     await Promise.all(browsers.map((b) => b.close()));
-    await Promise.all([web?.terminate(), sfu?.terminate(), workers?.terminate()]);
-    await command?.stop();
-    await Promise.all([redis?.stop(), pg?.stop()]);
+    await web?.terminate();
+    await stack?.stop();
   });
 
   test('two browsers meet through the SFU; a mute stops the guest audio', { timeout: 120_000 }, async () => {
