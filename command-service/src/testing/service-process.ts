@@ -7,6 +7,9 @@ import { createTestDatabase } from '@meetings/db/testing';
 import type { TestDatabase } from '@meetings/db/testing';
 import { Redis } from 'ioredis';
 
+/** How long a service may take to say it is ready before its start counts as failed. */
+const READY_TIMEOUT_MS = 60_000;
+
 export interface ServiceUnderTest {
   baseUrl: string;
   port: number;
@@ -86,9 +89,10 @@ export async function startProcessUnderTest(spec: ProcessSpec): Promise<ServiceU
   let port: number;
   try {
     port = await new Promise<number>((resolve, reject) => {
+      // Generous: a loaded 2-core machine starting several services through tsx can take a while.
       const timer = setTimeout(
-        () => reject(new Error(`${spec.readyMessage}: not within 30 s: ${stderr}`)),
-        30_000,
+        () => reject(new Error(`${spec.readyMessage}: not within ${READY_TIMEOUT_MS / 1000} s: ${stderr}`)),
+        READY_TIMEOUT_MS,
       );
       const lines = createInterface({ input: child.stdout });
       lines.on('line', (line) => {
@@ -113,6 +117,12 @@ export async function startProcessUnderTest(spec: ProcessSpec): Promise<ServiceU
       });
     });
   } catch (error) {
+    // A child left running would keep the test file's process, and so the whole run, waiting.
+    if (child.exitCode === null && child.signalCode === null) {
+      const gone = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGKILL');
+      await gone;
+    }
     if (!spec.shared) await db.drop();
     throw error;
   }

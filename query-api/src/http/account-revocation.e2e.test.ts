@@ -27,10 +27,14 @@ before(async () => {
   fx = new ReadModelFixture(system.command.db.url, system.command.redisUrl, system.command.redisPrefix);
   const admin = await registerUser(system, 'admin');
   setRoleFromCli(system.command.db.url, admin.username, 'admin');
-  const login = await call(system.command.baseUrl, 'POST', '/sessions', undefined, {
-    username: admin.username,
-    password: PASSWORD,
-  });
+  // The CLI can take longer than the server's keep-alive timeout on a loaded machine, and the
+  // pooled connection may be closed just as it is reused: a log-in is safe to send again.
+  const logIn = () =>
+    call(system.command.baseUrl, 'POST', '/sessions', undefined, {
+      username: admin.username,
+      password: PASSWORD,
+    });
+  const login = await logIn().catch(logIn);
   adminToken = login.body.token;
 });
 after(async () => {
