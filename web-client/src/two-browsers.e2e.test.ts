@@ -1,19 +1,26 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import { startProcessUnderTest } from '@meetings/command-service/testing';
 import type { ServiceUnderTest } from '@meetings/command-service/testing';
 import { inLoopbackNamespace, rerunInLoopbackNamespace } from '@meetings/sfu-node/testing';
-import { commandApi, PASSWORD, SFU_MAIN, startMediaStack } from '@meetings/sfu-node/testing/media-stack';
+import { commandApi, SFU_MAIN, startMediaStack } from '@meetings/sfu-node/testing/media-stack';
 import type { MediaStack } from '@meetings/sfu-node/testing/media-stack';
 import type { Browser, Page } from 'playwright-core';
-import type { ReceivedStats } from './page/received-stats.js';
 import type { MeetingClientHook } from './page/test-hook.js';
 import { CHROMIUM, chromiumInstalled, launchChromium } from './testing/chromium.js';
+import {
+  freePort,
+  from,
+  joinedTimes,
+  received,
+  receivesBoth,
+  signInAndJoin,
+  stats,
+  statsWhen,
+} from './testing/pages.js';
 
 /*
  * Two real browsers in one meeting: headless Chromium (fake camera and microphone) opens the web
@@ -50,15 +57,6 @@ const browsers: Browser[] = [];
 let met: { hostPage: Page; guestPage: Page; hostId: string; guestId: string } | undefined;
 const consoles: string[] = [];
 
-/** A port free now, for a server whose URL others must know before it starts (CORS origin). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 const { ok, user } = commandApi(() => stack.command.baseUrl);
 
 /** A browser page of the web client, its console kept to explain a failure. */
@@ -71,14 +69,6 @@ async function openClient(name: string): Promise<Page> {
   await page.goto(web.baseUrl);
   return page;
 }
-
-/** Waits until the page is in the meeting's media, joined `times` times in all (rejoins count). */
-const joinedTimes = (page: Page, times: number) =>
-  page.waitForFunction(
-    (n) => window.meetingClient.sfuJoins === n && window.meetingClient.state === 'joined',
-    times,
-    { timeout: 20_000 },
-  );
 
 /** After a failure: what the pages logged, and their state (a page that gave up says why). */
 async function explain(...pages: Page[]): Promise<void> {
@@ -111,52 +101,6 @@ function childrenOf(pid: number): { pid: number; cmdline: string }[] {
       }
     });
 }
-
-/**
- * Signs in through the form and joins through the Join button, as a person would; answers how
- * long signing in took, and joining (command API, camera and microphone, SFU, transports).
- */
-async function signInAndJoin(page: Page, username: string, meetingId: string): Promise<string> {
-  const start = performance.now();
-  await page.fill('#sign-in input[name=username]', username);
-  await page.fill('#sign-in input[name=password]', PASSWORD);
-  await page.click('#sign-in button[type=submit]');
-  await page.waitForFunction(() => window.meetingClient.state === 'signed-in');
-  const signedIn = performance.now();
-  await page.fill('#join input[name=meetingId]', meetingId);
-  await page.click('#join button[type=submit]');
-  await joinedTimes(page, 1);
-  return `signed in ${(signedIn - start).toFixed(0)} ms, joined ${(performance.now() - signedIn).toFixed(0)} ms`;
-}
-
-const stats = (page: Page): Promise<ReceivedStats[]> => page.evaluate(() => window.meetingClient.stats());
-const from = (all: ReceivedStats[], userId: string, kind: 'audio' | 'video') =>
-  all.find((s) => s.userId === userId && s.kind === kind);
-
-/** Polls until `done` holds of the page's stats (within `ms`), and returns them. */
-async function statsWhen(page: Page, done: (s: ReceivedStats[]) => boolean, ms: number, what: string) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const now = await stats(page);
-    if (done(now)) return now;
-    const state = await page.evaluate(() => [window.meetingClient.state, window.meetingClient.detail]);
-    if (Date.now() > deadline) assert.fail(`${what}: ${JSON.stringify({ state, stats: now })}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
-/** What a page got from one user, in a few words. */
-function received(all: ReceivedStats[], userId: string): string {
-  const video = from(all, userId, 'video');
-  const audio = from(all, userId, 'audio');
-  return (
-    `${video?.framesDecoded ?? 0} frames (${video?.frameWidth}x${video?.frameHeight}), ` +
-    `${audio?.packetsReceived ?? 0} audio packets`
-  );
-}
-
-const receivesBoth = (userId: string) => (s: ReceivedStats[]) =>
-  (from(s, userId, 'video')?.framesDecoded ?? 0) > 0 && (from(s, userId, 'audio')?.packetsReceived ?? 0) > 0;
 
 // The outer process only waits for the one inside the namespace: it must declare no test there.
 if (isolated) describeTests();
