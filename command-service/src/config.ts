@@ -1,4 +1,4 @@
-import { ConfigError, parseConfig, STORE_SETTINGS } from '@meetings/events';
+import { ConfigError, CorsOrigins, parseConfig, STORE_SETTINGS } from '@meetings/events';
 import { ETCD_SETTINGS } from '@meetings/db';
 import { z } from 'zod';
 import {
@@ -9,19 +9,6 @@ import {
 
 const Port = z.coerce.number().int().min(0).max(65535);
 const PositiveInt = z.coerce.number().int().positive();
-
-/** An exact origin as a browser sends it in `Origin`: scheme, host and port, no path. */
-const isOrigin = (text: string) => URL.canParse(text) && new URL(text).origin === text;
-
-/**
- * Comma-separated origins of web pages allowed to call the API from a browser (CORS); none by
- * default, and then no CORS header is sent at all.
- */
-export const CorsOrigins = z
-  .string()
-  .optional()
-  .transform((text) => (text ? text.split(',').map((origin) => origin.trim()) : []))
-  .pipe(z.array(z.string().refine(isOrigin, 'not an origin (scheme://host[:port], no path)')));
 
 /** Every setting of the command service, read from the environment once at start. */
 export const ConfigSchema = z

@@ -7,6 +7,19 @@ export const LogLevel = z
   .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   .default('info');
 
+/** An exact origin as a browser sends it in `Origin`: scheme, host and port, no path. */
+const isOrigin = (text: string) => URL.canParse(text) && new URL(text).origin === text;
+
+/**
+ * CORS_ORIGINS of the two APIs: comma-separated origins of web pages allowed to call them from a
+ * browser; none by default, and then no CORS header is sent at all.
+ */
+export const CorsOrigins = z
+  .string()
+  .optional()
+  .transform((text) => (text ? text.split(',').map((origin) => origin.trim()) : []))
+  .pipe(z.array(z.string().refine(isOrigin, 'not an origin (scheme://host[:port], no path)')));
+
 /** PostgreSQL, Redis (with the deployment's key prefix) and the log level; pool sizes differ per service. */
 export const STORE_SETTINGS = {
   DATABASE_URL: DatabaseUrl,
