@@ -59,12 +59,13 @@ test('on the librdkafka mock broker: one relay at a time; a crash before or afte
   const expected = await publicEventCount(pool);
 
   /** Publishes through Kafka, but "dies" at its `n`th batch, before or after the broker has it. */
-  const dyingAt = (n: number, when: 'before' | 'after') => {
+  const dyingAt = (n: number, when: 'before' | 'after', atDeath?: () => void) => {
     let batches = 0;
     const published = { events: 0 };
     const publish: EventPublisher = {
       async publish(events: readonly EventEnvelope[]) {
         const dies = ++batches === n;
+        if (dies) atDeath?.();
         if (dies && when === 'before') throw new Error('killed before the ack');
         await publisher.publish(events);
         published.events += events.length;
@@ -74,7 +75,10 @@ test('on the librdkafka mock broker: one relay at a time; a crash before or afte
     return { publish, published };
   };
   const stop = new AbortController();
-  const first = dyingAt(3, 'after');
+  // Read as the first dies, while it still holds the lock: once it has let go, the standby may
+  // take over and publish before the test looks.
+  let standbyWhileFirstHeld = -1;
+  const first = dyingAt(3, 'after', () => (standbyWhileFirstHeld = second.published.events));
   const second = dyingAt(2, 'before');
   const third = dyingAt(Infinity, 'after');
   // The second waits on the lock while the first relays (a lock is not a queue: one standby at a time).
@@ -82,7 +86,7 @@ test('on the librdkafka mock broker: one relay at a time; a crash before or afte
   while (first.published.events === 0) await new Promise((r) => setTimeout(r, 5));
   running.push(relay(second.publish).run(stop.signal));
   await assert.rejects(running[0]!, /killed after the ack/);
-  assert.equal(second.published.events, 0, 'the standby did not publish while the first held the lock');
+  assert.equal(standbyWhileFirstHeld, 0, 'the standby did not publish while the first held the lock');
   await assert.rejects(running[1]!, /killed before the ack/);
   const last = relay(third.publish).run(stop.signal);
 
