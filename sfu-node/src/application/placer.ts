@@ -67,21 +67,18 @@ export class Placer {
       });
   }
 
-  /** One pass; resolves with the meetings it placed (tests call it directly). */
+  /** One pass; resolves with how many meetings it placed. */
   async pass(): Promise<number> {
     const nodes = await this.registry.live();
     const liveIds = nodes.map((n) => n.nodeId);
     if (!isPlacer(this.settings.nodeId, liveIds)) return 0;
     const live = new Set(liveIds);
-    const open = await this.rooms.list();
-    const placedOn = new Map<string, number>();
-    for (const room of open) {
-      if (room.sfuNodeId && live.has(room.sfuNodeId)) {
-        placedOn.set(room.sfuNodeId, (placedOn.get(room.sfuNodeId) ?? 0) + 1);
-      }
-    }
+    const waiting = await this.rooms.unplaced(liveIds);
+    if (waiting.length === 0) return 0;
+    // Rooms on nodes that are gone count for no one.
+    const placedOn = new Map([...(await this.rooms.countsByNode())].filter(([id]) => live.has(id)));
     let placed = 0;
-    for (const room of open) {
+    for (const room of waiting) {
       if (this.stopped) break;
       const reason = placementReason(room.sfuNodeId, live);
       const target = reason && chooseNode(nodes, placedOn);

@@ -6,5 +6,8 @@ export interface OpenRoom {
 
 /** The started, not yet ended meetings as the read model has them (meeting_rooms). */
 export interface OpenRooms {
-  list(): Promise<OpenRoom[]>;
+  /** Open rooms with no node, or a node not among `liveNodeIds`: those to place. */
+  unplaced(liveNodeIds: readonly string[]): Promise<OpenRoom[]>;
+  /** How many open rooms each node carries. */
+  countsByNode(): Promise<Map<string, number>>;
 }
