@@ -10,3 +10,5 @@ export { sendProblem } from './pipeline.js';
 export { correlation } from './correlation.js';
 export { corsFor } from './cors-origins.js';
 export type { CorsPolicy } from './cors-origins.js';
+export { SocketHeartbeat } from './socket-heartbeat.js';
+export type { PingedSocket } from './socket-heartbeat.js';

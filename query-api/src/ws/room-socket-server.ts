@@ -1,9 +1,8 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { bearerToken } from '@meetings/command-service/http';
+import { bearerToken, SocketHeartbeat } from '@meetings/command-service/http';
 import type { Session } from '@meetings/command-service/sessions';
 import { WebSocketServer } from 'ws';
-import type { WebSocket } from 'ws';
 import { isOutage } from '@meetings/db';
 import {
   CLOSE_GOING_AWAY,
@@ -47,7 +46,7 @@ const PATH = '/ws';
  */
 export class RoomSocketServer {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 16 * 1024 });
-  private readonly alive = new WeakMap<WebSocket, boolean>();
+  private readonly heartbeats = new SocketHeartbeat();
   private readonly heartbeat: NodeJS.Timeout;
   private readonly sweeper: SessionSweeper;
   private readonly storeEvents: ReadyEvents | undefined;
@@ -61,7 +60,10 @@ export class RoomSocketServer {
     private readonly deps: RoomConnectionDeps,
     options: RoomSocketOptions = {},
   ) {
-    this.heartbeat = setInterval(() => this.beat(), (options.heartbeatSeconds ?? 30) * 1000);
+    this.heartbeat = setInterval(
+      () => this.heartbeats.beat(this.wss.clients),
+      (options.heartbeatSeconds ?? 30) * 1000,
+    );
     this.heartbeat.unref();
     this.sweeper = new SessionSweeper(deps.sessions, deps.logger, {
       intervalMs: options.sessionCheckMs ?? 1000,
@@ -106,8 +108,7 @@ export class RoomSocketServer {
       }
       const viewer = { userId: session.userId, isAdmin: session.role === 'admin' };
       const log = this.deps.logger.child({ ws: true, userId: viewer.userId });
-      this.alive.set(ws, true);
-      ws.on('pong', () => this.alive.set(ws, true));
+      this.heartbeats.track(ws);
       new RoomConnection(ws, viewer, token, this.deps, log);
       this.sweeper.track(ws, session.sessionId, () => {
         log.info('WebSocket session ended');
@@ -116,17 +117,6 @@ export class RoomSocketServer {
       ws.once('close', () => this.sweeper.untrack(ws));
       log.info('WebSocket connected');
     });
-  }
-
-  private beat(): void {
-    for (const ws of this.wss.clients) {
-      if (this.alive.get(ws) === false) {
-        ws.terminate();
-        continue;
-      }
-      this.alive.set(ws, false);
-      ws.ping();
-    }
   }
 
   /** Closes every connection (1001) and stops accepting; connections that do not close are cut. */

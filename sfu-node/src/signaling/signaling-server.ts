@@ -3,7 +3,7 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { bearerToken } from '@meetings/command-service/http';
+import { bearerToken, SocketHeartbeat } from '@meetings/command-service/http';
 import type { Session, SessionStore } from '@meetings/command-service/sessions';
 import { isOutage } from '@meetings/db';
 import type { Logger } from 'pino';
@@ -36,7 +36,7 @@ export class SignalingServer {
   });
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
   private readonly sessionOf = new Map<WebSocket, string>();
-  private readonly alive = new WeakMap<WebSocket, boolean>();
+  private readonly heartbeats = new SocketHeartbeat();
   private readonly timers: NodeJS.Timeout[] = [];
   private closing = false;
 
@@ -54,7 +54,7 @@ export class SignalingServer {
       });
     });
     this.timers.push(setInterval(() => void this.checkSessions(), options.sessionCheckMs));
-    this.timers.push(setInterval(() => this.beat(), options.heartbeatMs));
+    this.timers.push(setInterval(() => this.heartbeats.beat(this.wss.clients), options.heartbeatMs));
   }
 
   async listen(port: number, host: string): Promise<number> {
@@ -87,8 +87,7 @@ export class SignalingServer {
       if (!session) return ws.close(CLOSE.unauthorized, token ? SESSION_ENDED : 'no token');
       // The correlation id of everything this socket causes in the logs.
       const log = this.logger.child({ connectionId: randomUUID(), userId: session.userId });
-      this.alive.set(ws, true);
-      ws.on('pong', () => this.alive.set(ws, true));
+      this.heartbeats.track(ws);
       this.sessionOf.set(ws, session.sessionId);
       ws.once('close', () => this.sessionOf.delete(ws));
       new SignalingConnection(
@@ -116,18 +115,6 @@ export class SignalingServer {
       return;
     }
     for (const [ws, id] of open) if (!alive.has(id)) ws.close(CLOSE.unauthorized, SESSION_ENDED);
-  }
-
-  /** A client that has not answered the previous ping is cut (its peer then gets the grace period). */
-  private beat(): void {
-    for (const ws of this.wss.clients) {
-      if (this.alive.get(ws) === false) {
-        ws.terminate();
-        continue;
-      }
-      this.alive.set(ws, false);
-      ws.ping();
-    }
   }
 
   async close(): Promise<void> {
