@@ -40,6 +40,7 @@ const perMeeting = (m: string) => [
   `/meetings/${m}/recordings`,
   `/meetings/${m}/media-streams`,
   `/meetings/${m}/chat-messages`,
+  `/meetings/${m}/media-server`,
   `/rooms/${m}`,
 ];
 const everyEndpoint = () => [
