@@ -165,7 +165,12 @@ test('nodes register with their load; meetings go to the least-loaded node; a ki
   // Both idle: the smallest id wins the tie.
   assert.equal(placedFirst.sfuNodeId, 'sfu-a');
   assert.equal(placedFirst.url, `ws://127.0.0.1:${sfus.get('sfu-a')!.port}/ws`);
-  // sfu-a has a meeting now: the next one goes to sfu-b.
+  // sfu-a has a meeting now, once meeting_rooms (what the placer counts) shows it; query-api
+  // answered from the room cache, which another projection writes: the next one goes to sfu-b.
+  await until('the placement in meeting_rooms', async () => {
+    const { rows } = await pool.query('SELECT sfu_node_id FROM meeting_rooms WHERE meeting_id = $1', [first]);
+    return rows[0]?.sfu_node_id === 'sfu-a' ? true : null;
+  });
   const second = await runningMeeting(host.token, 'second');
   assert.equal((await placedAt(second, host.token)).sfuNodeId, 'sfu-b');
 
