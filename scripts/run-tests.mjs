@@ -12,12 +12,14 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const workspaces = [
   'events',
   'db',
+  'storage',
   'command-service',
   'projection-workers',
   'query-api',
   'notification-worker',
   'sfu-node',
   'web-client',
+  'ai-worker',
 ];
 const filter = process.argv.slice(2);
 

@@ -8,6 +8,7 @@ export * from './users/commands.js';
 export * from './meetings/events.js';
 export * from './meetings/commands.js';
 export * from './media/events.js';
+export * from './ai/events.js';
 export * from './media/commands.js';
 export * from './platform/events.js';
 export * from './platform/commands.js';

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { aiTaskEventSchemas } from './ai/events.js';
 import { mediaEventSchemas } from './media/events.js';
 import { meetingEventSchemas, meetingPasscodeEventSchemas } from './meetings/events.js';
 import { signalingSessionEventSchemas, systemConfigEventSchemas } from './platform/events.js';
@@ -12,6 +13,7 @@ export const eventSchemas = {
   ...mediaEventSchemas,
   ...systemConfigEventSchemas,
   ...signalingSessionEventSchemas,
+  ...aiTaskEventSchemas,
 } as const;
 
 export type EventType = keyof typeof eventSchemas;

@@ -12,6 +12,8 @@ export const streams = {
   config: (key: string) => `config-${key}`,
   /** One per query-api process: the WebSocket sessions it holds. */
   signaling: (nodeId: string) => `signaling-${nodeId}`,
+  /** One per AI task (category `aitask`): its request, attempts and outcome. */
+  aiTask: (taskId: string) => `aitask-${taskId}`,
 } as const;
 
 export type StreamCategory = keyof typeof streams;

@@ -29,4 +29,16 @@ export const mediaEventSchemas = {
     jitterMs: z.number().nonnegative(),
     rttMs: z.number().nonnegative().nullable(),
   }),
+  /**
+   * How long a participant spoke in a window, from the SFU's audio-level observer on their mic
+   * producer: at most one per producer per sample interval, none for a silent window.
+   */
+  ParticipantSpeakingSampled: z.object({
+    meetingId: Id,
+    userId: Id,
+    producerId: z.string(),
+    sampledAt: IsoDateTime,
+    windowMs: z.number().int().positive(),
+    speakingMs: z.number().int().nonnegative(),
+  }),
 } as const;

@@ -37,6 +37,7 @@ export function evolve(state: MediaState, event: MediaEvent): MediaState {
     case 'MediaStreamClosed':
       return { streams: new Map(state.streams).set(event.data.mediaStreamId, 'closed') };
     case 'MediaStreamQualitySampled':
+    case 'ParticipantSpeakingSampled':
       return state; // samples feed read models; no rule depends on them
   }
 }

@@ -1,0 +1,1 @@
+export * from './ports/object-store.js';
