@@ -40,8 +40,11 @@ async function counter(): Promise<RtpCounter> {
   return c;
 }
 
-/** Waits until `done` holds (within `ms`), and answers whether it did. */
-async function eventually(done: () => boolean, ms = 5000): Promise<boolean> {
+/**
+ * Waits until `done` holds (within `ms`), and answers whether it did. Generous: ffmpeg encodes the
+ * VP8 it sends in real time, and on a loaded 2-core run 50 packets took longer than 5 s.
+ */
+async function eventually(done: () => boolean, ms = 15_000): Promise<boolean> {
   const deadline = Date.now() + ms;
   while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   return done();

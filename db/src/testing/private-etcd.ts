@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +20,11 @@ const READY_TIMEOUT_MS = 20_000;
  */
 export async function startPrivateEtcd(): Promise<PrivateEtcd> {
   const [clientPort, peerPort] = [await freePort(), await freePort()];
-  const dir = await mkdtemp(join(tmpdir(), `mtg-etcd-${process.pid}-`));
+  // etcd fsyncs its WAL at every write (3.4 has no --unsafe-no-fsync): on a disk shared with a busy
+  // test run a slow fsync delays lease keep-alives past short test TTLs and live nodes look dead.
+  // A test's data need not survive the machine, so it lives in memory when /dev/shm exists.
+  const base = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
+  const dir = await mkdtemp(join(base, `mtg-etcd-${process.pid}-`));
   const endpoint = `http://127.0.0.1:${clientPort}`;
   const peer = `http://127.0.0.1:${peerPort}`;
   const child: ChildProcess = spawn(
