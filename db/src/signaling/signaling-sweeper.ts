@@ -30,8 +30,14 @@ export interface SignalingSweeperDeps {
   intervalMs: number;
 }
 
-/** The lock of one sweep at a time across nodes; a sweeper dying mid-sweep holds it this long. */
-const LOCK_TTL_MS = 10_000;
+/**
+ * The lock of one sweep at a time across nodes: a sweeper dying mid-sweep holds it this long at
+ * most, and less with frequent sweeps (the lock is renewed while a sweep runs, so its TTL need not
+ * cover a slow one). A fixed 10 s let a node killed while sweeping delay the sweep of its own
+ * sessions by 10 s, whatever the heartbeat TTL.
+ */
+const MAX_LOCK_TTL_MS = 10_000;
+const lockTtlMs = (intervalMs: number) => Math.min(MAX_LOCK_TTL_MS, Math.max(1_000, 5 * intervalMs));
 
 /**
  * Closes the sessions of nodes that died without closing them (SIGKILL, a lost machine): every
@@ -49,7 +55,7 @@ export class SignalingSweeper {
   constructor(private readonly deps: SignalingSweeperDeps) {
     this.lock = new RedisLock(deps.redis, deps.lockName, {
       holderId: deps.liveness.nodeId,
-      ttlMs: LOCK_TTL_MS,
+      ttlMs: lockTtlMs(deps.intervalMs),
     });
   }
 
