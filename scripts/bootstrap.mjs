@@ -135,6 +135,36 @@ function ensureEtcd() {
 }
 
 /**
+ * The S3-compatible server the storage tests start privately: a throw-away Ceph (one monitor, one
+ * in-memory OSD) with radosgw, from Debian (MinIO is not packaged here). Installed when missing,
+ * never started here: with no S3_ENDPOINT the services run without object storage.
+ */
+function ensureCeph() {
+  const binaries = ['/usr/bin/ceph-mon', '/usr/bin/ceph-osd', '/usr/bin/radosgw', '/usr/bin/ceph'];
+  if (binaries.every((b) => existsSync(b))) return;
+  log('installing ceph-mon ceph-osd radosgw ceph-common (the storage tests run a private radosgw)');
+  const install = () =>
+    spawnSync(
+      'apt-get',
+      [
+        'install',
+        '-y',
+        '--no-install-recommends',
+        '-o',
+        'DPkg::Lock::Timeout=900',
+        'ceph-mon',
+        'ceph-osd',
+        'radosgw',
+        'ceph-common',
+      ],
+      { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } },
+    ).status === 0;
+  if (install()) return;
+  run('apt-get update -o DPkg::Lock::Timeout=900');
+  if (!install()) log('could not install ceph; the storage tests will fail');
+}
+
+/**
  * Debian's Chromium, which the browser tests drive through playwright-core (playwright cannot
  * download its own browsers here). Installed when missing, as a binary only: never started here.
  */
@@ -164,11 +194,26 @@ function ensureMediasoupWorker() {
   if (result.status !== 0) log('could not build the mediasoup worker; the sfu-node tests will fail');
 }
 
+/**
+ * The MongoDB stand-in the analytics tests run against when MONGO_URL is unset (CongoDB from npm
+ * @push.rocks/smartmongo, built into a cache outside node_modules by
+ * scripts/build-mongo-stand-in.mjs; a no-op once built). Never started here.
+ */
+function ensureMongoStandIn() {
+  const result = spawnSync(process.execPath, [join(root, 'scripts', 'build-mongo-stand-in.mjs')], {
+    cwd: root,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  if (result.status !== 0) log('could not build the MongoDB stand-in; the MongoDB tests will fail');
+}
+
 ensureNodeVersion();
 ensurePackages();
 ensureMediasoupWorker();
+ensureMongoStandIn();
 ensureOpensmtpd();
 await ensurePostgres();
 await ensureRedis();
 ensureEtcd();
+ensureCeph();
 ensureChromium();

@@ -21,3 +21,4 @@ export { SignalingRecorder, signalingEvent } from './signaling/signaling-recorde
 export type { CloseReason as SignalingCloseReason } from './signaling/signaling-recorder.js';
 export { SignalingSweeper } from './signaling/signaling-sweeper.js';
 export type { SignalingSweeperDeps, SweepLiveness } from './signaling/signaling-sweeper.js';
+export * from './mongo/index.js';

@@ -47,7 +47,15 @@ const MESSAGES = [
   /^LOADING /,
 ];
 
-const ERROR_NAMES = new Set(['MaxRetriesPerRequestError']);
+// The mongodb driver: no reachable server, a dropped connection, a pool cleared by one.
+const ERROR_NAMES = new Set([
+  'MaxRetriesPerRequestError',
+  'MongoServerSelectionError',
+  'MongoNetworkError',
+  'MongoNetworkTimeoutError',
+  'MongoPoolClearedError',
+  'MongoTopologyClosedError',
+]);
 
 export function isOutage(error: unknown): boolean {
   return check(error, 0);

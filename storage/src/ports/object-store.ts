@@ -30,12 +30,26 @@ export interface ObjectStore {
   /** null when there is no such object. */
   stat(key: string): Promise<StoredObject | null>;
   get(key: string): Promise<Readable>;
-  /** Server-side copy inside the bucket. */
-  copy(fromKey: string, toKey: string): Promise<void>;
+  /**
+   * Server-side copy inside the bucket; the copy keeps the source's Content-Type unless
+   * `options.contentType` replaces it.
+   */
+  copy(fromKey: string, toKey: string, options?: CopyOptions): Promise<void>;
   /** Deleting what is not there is not an error. */
   remove(key: string): Promise<void>;
   /** Every object under a prefix, with its last modification time. */
   list(prefix: string): AsyncIterable<StoredObject>;
   /** A time-limited GET URL; `downloadName` sets Content-Disposition: attachment. */
   presignedGetUrl(key: string, expiresInSeconds: number, downloadName?: string): Promise<string>;
+  /**
+   * Asks the server to delete objects under `prefix` `days` after their creation, and to abort
+   * multipart uploads left incomplete for a day (a bucket lifecycle rule). Optional: resolves to
+   * false when the server refuses lifecycle rules (then only a sweeper cleans up).
+   */
+  expireUnder?(prefix: string, days: number): Promise<boolean>;
+}
+
+export interface CopyOptions {
+  /** The copy's Content-Type (the source's when absent). */
+  contentType?: string;
 }

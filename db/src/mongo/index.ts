@@ -1,0 +1,11 @@
+export { MONGO_SETTINGS } from './mongo-settings.js';
+export type { MongoSettings } from './mongo-settings.js';
+export { createMongo, mongoId, participantId } from './mongo-client.js';
+export type { MongoConnection, MongoConnectOptions } from './mongo-client.js';
+export { ensureMongoIndexes, MONGO_COLLECTIONS } from './collections.js';
+export { MongoLogSink, MONGO_LOG_MIN_LEVEL, toLogDocument } from './mongo-log-sink.js';
+export type { LogDocument, MongoLogSinkOptions, MongoLogSinkStats } from './mongo-log-sink.js';
+export { closeLogSinks, logDestination } from './log-destination.js';
+export type { LogDestination } from './log-destination.js';
+export type { AnyBulkWriteOperation, Collection, Db, Document, Filter, MongoClient } from 'mongodb';
+export { ObjectId } from 'mongodb';

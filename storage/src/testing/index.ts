@@ -1,0 +1,1 @@
+export * from './private-s3.js';
