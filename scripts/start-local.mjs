@@ -49,6 +49,8 @@ const entries = {
   'query-api': 'query-api/dist/main.js',
   // Without SMTP_HOST it logs each email job instead of sending it.
   'notification-worker': 'notification-worker/dist/main.js',
+  // AI tasks: on Kafka's meeting.tasks with KAFKA_BROKERS set, else the local queue over ai_tasks.
+  'ai-worker': 'ai-worker/dist/main.js',
   ...(sfuWorkerBuilt ? { 'sfu-node': 'sfu-node/dist/main.js' } : {}),
   // The browser page (its bundle from `npm run build`), on WEB_CLIENT_PORT (3003).
   'web-client': 'web-client/dist/main.js',

@@ -1,5 +1,6 @@
 import { ConfigError, CorsOrigins, parseConfig, STORE_SETTINGS } from '@meetings/events';
-import { ETCD_SETTINGS } from '@meetings/db';
+import { ETCD_SETTINGS, MONGO_SETTINGS } from '@meetings/db';
+import { STORAGE_KEYS_GIVEN, STORAGE_SETTINGS, storageKeysGiven } from '@meetings/storage';
 import { z } from 'zod';
 import {
   HEADERS_WITHIN_REQUEST,
@@ -18,6 +19,7 @@ export const ConfigSchema = z
     ...STORE_SETTINGS,
     DB_POOL_SIZE: PositiveInt.default(10),
     ...ETCD_SETTINGS,
+    ...MONGO_SETTINGS,
     SESSION_TTL_SECONDS: PositiveInt.default(3600),
     BODY_LIMIT_BYTES: PositiveInt.default(64 * 1024),
     IDEMPOTENCY_TTL_SECONDS: PositiveInt.default(24 * 3600),
@@ -35,8 +37,15 @@ export const ConfigSchema = z
     RATE_LIMIT_WINDOW_SECONDS: PositiveInt.default(60),
     CORS_ORIGINS: CorsOrigins,
     ...HTTP_TIMEOUT_SETTINGS,
+    // Files (README "Files (object storage)"); with no S3_ENDPOINT the file endpoints answer 503.
+    ...STORAGE_SETTINGS,
+    AVATAR_MAX_BYTES: PositiveInt.default(2 * 1024 * 1024),
+    DOCUMENT_MAX_BYTES: PositiveInt.default(50 * 1024 * 1024),
+    TEMP_UPLOAD_MAX_AGE_SECONDS: PositiveInt.default(24 * 3600),
+    TEMP_UPLOAD_SWEEP_INTERVAL_SECONDS: PositiveInt.default(3600),
   })
-  .refine(headersWithinRequest, HEADERS_WITHIN_REQUEST);
+  .refine(headersWithinRequest, HEADERS_WITHIN_REQUEST)
+  .refine(storageKeysGiven, STORAGE_KEYS_GIVEN);
 
 export type Config = z.infer<typeof ConfigSchema>;
 

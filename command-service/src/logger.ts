@@ -1,15 +1,21 @@
+import { logDestination } from '@meetings/db';
+import type { MongoSettings } from '@meetings/db';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
 
 export type { Logger };
 
-export function createLogger(level: string): Logger {
-  return pino({
-    level,
-    base: { service: 'command-service' },
-    redact: {
-      paths: ['req.headers.authorization', 'req.headers.cookie', '*.password'],
-      censor: '[redacted]',
+/** With `mongo.MONGO_URL` set, warnings and errors also go to MongoDB's `logs` (README). */
+export function createLogger(level: string, mongo?: Partial<MongoSettings>): Logger {
+  return pino(
+    {
+      level,
+      base: { service: 'command-service' },
+      redact: {
+        paths: ['req.headers.authorization', 'req.headers.cookie', '*.password'],
+        censor: '[redacted]',
+      },
     },
-  });
+    logDestination('command-service', mongo),
+  );
 }

@@ -4,7 +4,7 @@ import { createLogger } from './logger.js';
 import { startService } from './service.js';
 
 const config = loadConfigOrExit('command-service', loadConfig);
-const logger = createLogger(config.LOG_LEVEL);
+const logger = createLogger(config.LOG_LEVEL, config);
 try {
   const service = await startService(config, logger);
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {

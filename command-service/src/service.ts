@@ -26,9 +26,11 @@ import type { Config } from './config.js';
 import { createApp } from './http/app.js';
 import { createHttpServer } from './http/server.js';
 import { accountRoutes } from './http/routes/account-routes.js';
+import { aiTaskRoutes } from './http/routes/ai-task-routes.js';
 import { configRoutes } from './http/routes/config-routes.js';
 import { meetingAccessRoutes } from './http/routes/meeting-access-routes.js';
 import { meetingRoutes } from './http/routes/meeting-routes.js';
+import { startFiles } from './files.js';
 import type { Logger } from './logger.js';
 
 /** Longest a readiness check waits for PostgreSQL and Redis before answering 503. */
@@ -68,7 +70,8 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     sessions,
     new RedisLoginThrottle(redis, config.LOGIN_MAX_FAILURES, config.LOGIN_LOCKOUT_SECONDS),
   );
-  const lifecycle = new AccountLifecycle(commands, directory, hasher, sessions, vault);
+  const files = await startFiles(config, { commands, sessions, redis, logger });
+  const lifecycle = new AccountLifecycle(commands, directory, hasher, sessions, vault, files.erasers);
   // Wrong passcodes are throttled with the log-in limits: both guard a secret against guessing.
   const passcodes = new MeetingPasscodes(
     store,
@@ -92,7 +95,10 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       ...meetingRoutes(commands, passcodes),
       ...meetingAccessRoutes(commands, passcodes),
       ...configRoutes(commands),
+      ...aiTaskRoutes(commands),
+      ...files.routes,
     ],
+    rawBodyRoutes: files.rawBodyRoutes,
     sessions,
     idempotency,
     ...(config.RATE_LIMIT_COMMANDS > 0
@@ -147,6 +153,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     port,
     close: async () => {
       clearInterval(purge);
+      files.stop();
       await registration?.stop();
       // Stop accepting, let in-flight commands finish, then release connections.
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -1,4 +1,5 @@
 import { ConfigError, parseConfig, STORE_SETTINGS } from '@meetings/events';
+import { MONGO_SETTINGS } from '@meetings/db';
 import { z } from 'zod';
 
 const PositiveInt = z.coerce.number().int().positive();
@@ -11,6 +12,7 @@ const Flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' |
 export const ConfigSchema = z
   .object({
     ...STORE_SETTINGS,
+    ...MONGO_SETTINGS,
     /** One connection per address looked up at a time; the worker sends one job at a time. */
     DB_POOL_SIZE: PositiveInt.default(2),
     /** Unset: no mail is sent, each email job is logged and acknowledged. */

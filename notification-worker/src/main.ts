@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { createPool, logConnectionErrors, REDIS_OUTAGE_OPTIONS } from '@meetings/db';
+import { createPool, logConnectionErrors, logDestination, REDIS_OUTAGE_OPTIONS } from '@meetings/db';
 import { loadConfigOrExit } from '@meetings/events';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
@@ -12,7 +12,10 @@ import { RedisJobQueue } from './queue/redis-job-queue.js';
 
 const config = loadConfigOrExit('notification-worker', loadConfig);
 const workerId = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
-const logger = pino({ level: config.LOG_LEVEL, base: { service: 'notification-worker', workerId } });
+const logger = pino(
+  { level: config.LOG_LEVEL, base: { service: 'notification-worker', workerId } },
+  logDestination('notification-worker', config),
+);
 const pool = createPool({ connectionString: config.DATABASE_URL, max: config.DB_POOL_SIZE }, logger);
 const redisOptions = { ...REDIS_OUTAGE_OPTIONS, keyPrefix: config.REDIS_KEY_PREFIX };
 const redis = new Redis(config.REDIS_URL, redisOptions);

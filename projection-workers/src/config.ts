@@ -1,5 +1,5 @@
 import { ConfigError, parseConfig, STORE_SETTINGS } from '@meetings/events';
-import { ETCD_SETTINGS } from '@meetings/db';
+import { ETCD_SETTINGS, MONGO_SETTINGS } from '@meetings/db';
 import { z } from 'zod';
 import { KafkaBrokers } from './adapters/kafka/brokers-setting.js';
 
@@ -10,6 +10,8 @@ export const ConfigSchema = z.object({
   ...STORE_SETTINGS,
   DB_POOL_SIZE: PositiveInt.default(10),
   ...ETCD_SETTINGS,
+  /** Set: the `mongo-analytics` projection runs, and warnings and errors also go to its `logs`. */
+  ...MONGO_SETTINGS,
   PROJECTION_BATCH_SIZE: PositiveInt.default(2000),
   PROJECTION_POLL_INTERVAL_MS: PositiveInt.default(20),
   PROJECTION_MAX_ATTEMPTS: PositiveInt.default(3),

@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
+import { CommandHandler } from '@meetings/command-service/commands';
+import { meetingDecider } from '@meetings/command-service/domain';
+import type { MeetingCommand } from '@meetings/command-service/domain';
 import { startServiceProcess } from '@meetings/command-service/testing';
+import { PostgresEventStore } from '@meetings/db';
+import { createUpcasterRegistry, streams } from '@meetings/events';
 import type { ServiceUnderTest } from '@meetings/command-service/testing';
 import { Redis } from 'ioredis';
 import pg from 'pg';
@@ -34,6 +40,19 @@ async function call(method: string, path: string, body: unknown, token?: string)
   const answer = (await res.json()) as Record<string, string>;
   assert.ok(res.status < 300, `${method} ${path}: ${res.status} ${JSON.stringify(answer)}`);
   return answer;
+}
+
+/** A command as an SFU node's recorder appends it (only it completes or fails a recording). */
+async function asRecorder(command: MeetingCommand) {
+  const handler = new CommandHandler(new PostgresEventStore(pool), createUpcasterRegistry(), {
+    maxAttempts: 3,
+    cacheSize: 0,
+  });
+  const ctx = { actorUserId: null, correlationId: 'sfu:test', commandId: randomUUID(), idempotencyKey: null };
+  await handler.handle(meetingDecider, streams.meeting(command.data.meetingId), command, {
+    ...ctx,
+    now: command.now,
+  });
 }
 
 async function register(
@@ -83,19 +102,25 @@ test('the extreme values every command accepts project into every read model wit
   await call('PUT', `${m}/participants/${guest.userId}/role`, { role: 'host' }, host.token);
   const recorded = await call('POST', `${m}/recordings`, {}, host.token);
   await call('POST', `${m}/recordings/${recorded.recordingId}/stop`, {}, host.token);
-  await call(
-    'POST',
-    `${m}/recordings/${recorded.recordingId}/complete`,
-    {
+  const recorder = { actorId: 'sfu:test', now: new Date() };
+  await asRecorder({
+    type: 'CompleteRecording',
+    data: {
+      meetingId: first.meetingId!,
+      recordingId: recorded.recordingId!,
       storageKey: astral(1024),
       sizeBytes: Number.MAX_SAFE_INTEGER,
       durationSeconds: 31 * 86_400,
       format: astral(20),
     },
-    host.token,
-  );
+    ...recorder,
+  });
   const failing = await call('POST', `${m}/recordings`, {}, host.token);
-  await call('POST', `${m}/recordings/${failing.recordingId}/fail`, { reason: astral(1000) }, host.token);
+  await asRecorder({
+    type: 'FailRecording',
+    data: { meetingId: first.meetingId!, recordingId: failing.recordingId!, reason: astral(1000) },
+    ...recorder,
+  });
   await call(
     'POST',
     `${m}/participants/${guest.userId}/remove`,

@@ -11,3 +11,4 @@ export {
   NOTIFICATION_QUEUE_KEY,
 } from './projectors/redis/room-cache-projector.js';
 export type { RoomChange } from './projectors/redis/room-cache-projector.js';
+export { kafkaLogCreator } from './adapters/kafka/kafka-log.js';

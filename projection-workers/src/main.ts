@@ -1,5 +1,13 @@
 import { loadConfigOrExit } from '@meetings/events';
-import { createPool, logConnectionErrors, REDIS_OUTAGE_OPTIONS, registerService } from '@meetings/db';
+import {
+  closeLogSinks,
+  createMongo,
+  createPool,
+  logConnectionErrors,
+  logDestination,
+  REDIS_OUTAGE_OPTIONS,
+  registerService,
+} from '@meetings/db';
 import { hostname } from 'node:os';
 import { Etcd3 } from 'etcd3';
 import { Kafka, logLevel } from 'kafkajs';
@@ -15,7 +23,10 @@ import type { RunnerSources } from './projections.js';
 import { ProjectionWorker } from './runner/projection-worker.js';
 
 const config = loadConfigOrExit('projection-workers', loadConfig);
-const logger = pino({ level: config.LOG_LEVEL, base: { service: 'projection-workers' } });
+const logger = pino(
+  { level: config.LOG_LEVEL, base: { service: 'projection-workers' } },
+  logDestination('projection-workers', config),
+);
 // Batches commit synchronously: a committed batch survives a crash (readers never see a read model
 // go back in time), and on the Kafka path the offsets committed after it may rely on it. Measured
 // at no cost (README, "Durability"): a catching-up batch is 2,000 events per WAL flush.
@@ -23,6 +34,10 @@ const pool = createPool({ connectionString: config.DATABASE_URL, max: config.DB_
 const redis = new Redis(config.REDIS_URL, { ...REDIS_OUTAGE_OPTIONS, keyPrefix: config.REDIS_KEY_PREFIX });
 redis.on('error', logConnectionErrors(logger, 'Redis'));
 const etcd = config.ETCD_ENDPOINTS.length > 0 ? new Etcd3({ hosts: config.ETCD_ENDPOINTS }) : undefined;
+// The analytics projection (MONGO_URL set; it creates its indexes when it starts). Connects lazily.
+const mongo = config.MONGO_URL
+  ? createMongo({ url: config.MONGO_URL, database: config.MONGO_DATABASE, appName: 'projection-workers' })
+  : undefined;
 
 const deps = {
   pool,
@@ -34,6 +49,7 @@ const deps = {
   maxAttempts: config.PROJECTION_MAX_ATTEMPTS,
   notifyMaxAgeSeconds: config.NOTIFY_MAX_AGE_SECONDS,
   etcd,
+  mongo: mongo?.db,
 };
 const wanted =
   config.PROJECTIONS === 'all' ? null : new Set(config.PROJECTIONS.split(',').map((s) => s.trim()));
@@ -96,7 +112,15 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
       .stop()
       .then(() => registration?.stop())
       .then(() => etcd?.close())
-      .then(() => Promise.allSettled([pool.end(), redis.quit(), dlqProducer?.disconnect()]))
+      .then(() =>
+        Promise.allSettled([
+          pool.end(),
+          redis.quit(),
+          dlqProducer?.disconnect(),
+          mongo?.close(),
+          closeLogSinks(),
+        ]),
+      )
       .then(
         () => process.exit(0),
         (error: unknown) => {

@@ -4,11 +4,14 @@ import type { Redis } from 'ioredis';
 import type { Etcd3 } from 'etcd3';
 import type pg from 'pg';
 import type { Logger } from 'pino';
+import type { Db } from '@meetings/db';
 import { EtcdTarget } from './adapters/etcd/etcd-target.js';
 import { EventStoreSource } from './adapters/postgres/event-store-source.js';
 import { PostgresDeadLetterStore } from './adapters/postgres/postgres-dead-letter-store.js';
 import { PostgresTarget } from './adapters/postgres/postgres-target.js';
 import { RedisTarget } from './adapters/redis/redis-target.js';
+import { MongoTarget } from './adapters/mongodb/mongo-target.js';
+import { MongoAnalyticsProjector } from './projectors/mongo/mongo-analytics-projector.js';
 import type { ProjectionTarget } from './ports/checkpoint-store.js';
 import type { DeadLetterStore } from './ports/dead-letter-store.js';
 import type { EventSource } from './ports/event-source.js';
@@ -30,6 +33,8 @@ export interface ProjectionDeps {
   notifyMaxAgeSeconds: number;
   /** Given (ETCD_ENDPOINTS set): the configuration is mirrored into etcd too. */
   etcd?: Etcd3;
+  /** Given (MONGO_URL set): the analytics database the `mongo-analytics` projection writes. */
+  mongo?: Db;
 }
 
 /** A projector with the target it writes to. */
@@ -75,6 +80,9 @@ export function createProjections(deps: ProjectionDeps): Projection[] {
             readsLog: true,
           },
         ]
+      : []),
+    ...(deps.mongo
+      ? [{ projector: new MongoAnalyticsProjector(), target: new MongoTarget(deps.mongo) }]
       : []),
   ];
 }

@@ -4,7 +4,8 @@ import {
   HTTP_TIMEOUT_SETTINGS,
 } from '@meetings/command-service/http';
 import { ConfigError, CorsOrigins, parseConfig, STORE_SETTINGS } from '@meetings/events';
-import { ETCD_SETTINGS } from '@meetings/db';
+import { ETCD_SETTINGS, MONGO_SETTINGS } from '@meetings/db';
+import { STORAGE_KEYS_GIVEN, STORAGE_SETTINGS, storageKeysGiven } from '@meetings/storage';
 import { z } from 'zod';
 
 const Port = z.coerce.number().int().min(0).max(65535);
@@ -18,6 +19,7 @@ export const ConfigSchema = z
     ...STORE_SETTINGS,
     DB_POOL_SIZE: PositiveInt.default(10),
     ...ETCD_SETTINGS,
+    ...MONGO_SETTINGS,
     /** The sliding lifetime a request refreshes a session to: keep it equal to the command service's. */
     SESSION_TTL_SECONDS: PositiveInt.default(3600),
     /** How long a request with `minPosition` waits for the projections before answering 503. */
@@ -33,8 +35,12 @@ export const ConfigSchema = z
     SIGNALING_SWEEP_INTERVAL_MS: PositiveInt.min(100).max(600_000).default(5000),
     CORS_ORIGINS: CorsOrigins,
     ...HTTP_TIMEOUT_SETTINGS,
+    // Files (README "Files (object storage)"): presigned download URLs; none without S3_ENDPOINT.
+    ...STORAGE_SETTINGS,
+    PRESIGNED_URL_TTL_SECONDS: PositiveInt.max(7 * 24 * 3600).default(300),
   })
-  .refine(headersWithinRequest, HEADERS_WITHIN_REQUEST);
+  .refine(headersWithinRequest, HEADERS_WITHIN_REQUEST)
+  .refine(storageKeysGiven, STORAGE_KEYS_GIVEN);
 
 export type Config = z.infer<typeof ConfigSchema>;
 

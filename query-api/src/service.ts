@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createHttpServer } from '@meetings/command-service/http';
 import { RedisSessionStore } from '@meetings/command-service/sessions';
 import {
+  createMongo,
   createPool,
   logConnectionErrors,
   PostgresEventStore,
@@ -17,6 +18,7 @@ import { RedisNodeLiveness } from './adapters/redis/redis-node-liveness.js';
 import { httpTimeouts } from './config.js';
 import type { Config } from './config.js';
 import { createApp } from './http/app.js';
+import { aiTaskRoutes } from './http/routes/ai-task-routes.js';
 import { configRoutes } from './http/routes/config-routes.js';
 import { meetingRoutes } from './http/routes/meeting-routes.js';
 import { reportRoutes } from './http/routes/report-routes.js';
@@ -24,6 +26,12 @@ import { mediaServerRoutes } from './http/routes/media-server-routes.js';
 import { roomRoutes } from './http/routes/room-routes.js';
 import type { Logger } from './logger.js';
 import { ActivityReader } from './read/activity-reader.js';
+import { AiTasksReader } from './read/ai-tasks-reader.js';
+import { AnalyticsReader } from './read/analytics-reader.js';
+import { analyticsRoutes } from './http/routes/analytics-routes.js';
+import { fileRoutes } from './http/routes/file-routes.js';
+import { FilesReader } from './read/files-reader.js';
+import { S3ObjectStore, storageConfigFrom } from '@meetings/storage';
 import { ConfigsReader } from './read/configs-reader.js';
 import { MeetingsReader } from './read/meetings-reader.js';
 import { ProjectionCheckpoints } from './read/projections.js';
@@ -73,6 +81,10 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   });
 
   const mediaServers = config.ETCD_ENDPOINTS.length > 0 ? new EtcdMediaServers(config.ETCD_ENDPOINTS) : null;
+  // The MongoDB analytics (MONGO_URL set; otherwise its endpoints answer 503). Connects lazily.
+  const mongo = config.MONGO_URL
+    ? createMongo({ url: config.MONGO_URL, database: config.MONGO_DATABASE, appName: 'query-api' })
+    : null;
   const app = createApp({
     routes: [
       ...meetingRoutes(meetings, new ActivityReader(pool)),
@@ -80,6 +92,14 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       ...roomRoutes(meetings, rooms),
       ...mediaServerRoutes(meetings, rooms, mediaServers),
       ...configRoutes(new ConfigsReader(pool)),
+      ...aiTaskRoutes(meetings, new AiTasksReader(pool)),
+      ...analyticsRoutes(meetings, mongo ? new AnalyticsReader(mongo.db) : null),
+      ...fileRoutes({
+        meetings,
+        files: new FilesReader(pool),
+        store: storageOf(config),
+        presignedUrlTtlSeconds: config.PRESIGNED_URL_TTL_SECONDS,
+      }),
     ],
     sessions,
     readYourWrites,
@@ -154,7 +174,19 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       await signaling.stop();
       await liveness.stop().catch((error: unknown) => logger.warn({ err: error }, 'heartbeat stop failed'));
       mediaServers?.close();
-      await Promise.allSettled([pool.end(), pollerPool.end(), redis.quit(), subscriber.quit()]);
+      await Promise.allSettled([
+        pool.end(),
+        pollerPool.end(),
+        redis.quit(),
+        subscriber.quit(),
+        mongo?.close(),
+      ]);
     },
   };
+}
+
+/** The object store presigned URLs are made for (signing needs no request to it); null without S3_ENDPOINT. */
+function storageOf(config: Config): S3ObjectStore | null {
+  const storage = storageConfigFrom(config);
+  return storage ? new S3ObjectStore(storage) : null;
 }

@@ -1,7 +1,8 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { availableParallelism, hostname } from 'node:os';
-import { ETCD_SETTINGS } from '@meetings/db';
+import { ETCD_SETTINGS, MONGO_SETTINGS } from '@meetings/db';
 import { ConfigError, DatabaseUrl, LogLevel, parseConfig, RedisUrl } from '@meetings/events';
+import { STORAGE_KEYS_GIVEN, STORAGE_SETTINGS, storageConfigFrom, storageKeysGiven } from '@meetings/storage';
 import { z } from 'zod';
 
 const Port = z.coerce.number().int().min(1024).max(65535);
@@ -70,11 +71,28 @@ export const SfuConfigSchema = z
       .default(hostname()),
     /** At most one quality sample per producer this often, and only when it changed meaningfully. */
     SFU_SAMPLE_INTERVAL_MS: PositiveInt.min(1000).max(3_600_000).default(10_000),
+    /** The audio level (dBov) above which a producer counts as speaking in its speaking samples. */
+    SFU_SPEAKING_THRESHOLD_DBOV: z.coerce.number().int().min(-127).max(0).default(-50),
+    /** Where recordings are written while they run (one directory per node: its manifests too). */
+    RECORDING_DIR: z.string().min(1).default('./data/recordings'),
+    /** A recording file's largest size: ffmpeg stops writing there (`-fs`). 2 GiB by default. */
+    RECORDING_MAX_BYTES: PositiveInt.min(1024 * 1024).default(2 * 1024 ** 3),
+    /** A recording's longest duration: ffmpeg stops there (`-t`). 4 hours by default. */
+    RECORDING_MAX_SECONDS: PositiveInt.max(31 * 86_400).default(4 * 3600),
+    /** How often the read model is searched for this node's recordings no room showed it. */
+    RECORDING_SWEEP_INTERVAL_MS: PositiveInt.min(100).max(600_000).default(5000),
+    /** The ffmpeg and ffprobe binaries (on the PATH by default). */
+    FFMPEG_PATH: z.string().min(1).default('ffmpeg'),
+    FFPROBE_PATH: z.string().min(1).default('ffprobe'),
+    /** Object storage for recordings; without S3_ENDPOINT every recording fails (storage-not-configured). */
+    ...STORAGE_SETTINGS,
     /**
      * The node registry and placement (etcd): without ETCD_ENDPOINTS the node serves any meeting
      * its clients come with (one node). The lease TTL is how long a dead node's meetings wait.
      */
     ...ETCD_SETTINGS,
+    /** Set: warnings and errors also go to MongoDB's `logs`. */
+    ...MONGO_SETTINGS,
     /** The signaling URL the registry gives clients; `ws://SFU_HOST:<port>/ws` by default. */
     SFU_PUBLIC_URL: z.url({ protocol: /^wss?$/ }).optional(),
     /** How often the placer looks for meetings without a live node (and at every registry change). */
@@ -83,6 +101,7 @@ export const SfuConfigSchema = z
     SFU_LOAD_REPORT_MS: PositiveInt.min(100).max(60_000).default(2000),
     LOG_LEVEL: LogLevel,
   })
+  .refine(storageKeysGiven, STORAGE_KEYS_GIVEN)
   .superRefine((c, ctx) => {
     if (c.SFU_RTC_MIN_PORT > c.SFU_RTC_MAX_PORT) {
       ctx.addIssue({ code: 'custom', path: ['SFU_RTC_MAX_PORT'], message: 'below SFU_RTC_MIN_PORT' });
@@ -111,12 +130,23 @@ export const SfuConfigSchema = z
     dbPoolSize: c.DB_POOL_SIZE,
     nodeId: c.SFU_NODE_ID,
     sampleIntervalMs: c.SFU_SAMPLE_INTERVAL_MS,
+    speakingThresholdDbov: c.SFU_SPEAKING_THRESHOLD_DBOV,
+    recording: {
+      dir: c.RECORDING_DIR,
+      maxBytes: c.RECORDING_MAX_BYTES,
+      maxSeconds: c.RECORDING_MAX_SECONDS,
+      sweepIntervalMs: c.RECORDING_SWEEP_INTERVAL_MS,
+      ffmpegPath: c.FFMPEG_PATH,
+      ffprobePath: c.FFPROBE_PATH,
+    },
+    storage: storageConfigFrom(c),
     etcdEndpoints: c.ETCD_ENDPOINTS,
     etcdLeaseTtlSeconds: c.ETCD_LEASE_TTL_SECONDS,
     publicUrl: c.SFU_PUBLIC_URL,
     placementIntervalMs: c.SFU_PLACEMENT_INTERVAL_MS,
     loadReportMs: c.SFU_LOAD_REPORT_MS,
     logLevel: c.LOG_LEVEL,
+    mongo: { MONGO_URL: c.MONGO_URL, MONGO_DATABASE: c.MONGO_DATABASE },
   }));
 
 export type SfuConfig = z.infer<typeof SfuConfigSchema>;

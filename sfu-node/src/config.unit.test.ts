@@ -29,13 +29,61 @@ test('config: defaults, one worker per core', () => {
     dbPoolSize: 4,
     nodeId: hostname(),
     sampleIntervalMs: 10_000,
+    speakingThresholdDbov: -50,
+    recording: {
+      dir: './data/recordings',
+      maxBytes: 2 * 1024 ** 3,
+      maxSeconds: 4 * 3600,
+      sweepIntervalMs: 5000,
+      ffmpegPath: 'ffmpeg',
+      ffprobePath: 'ffprobe',
+    },
+    storage: null,
     etcdEndpoints: [],
     etcdLeaseTtlSeconds: 10,
     publicUrl: undefined,
     placementIntervalMs: 1000,
     loadReportMs: 2000,
     logLevel: 'info',
+    mongo: { MONGO_URL: undefined, MONGO_DATABASE: 'meeting_system' },
   });
+});
+
+test('config: recording and its object storage', () => {
+  const config = loadSfuConfig({
+    MEDIASOUP_WORKER_BIN: bin,
+    RECORDING_DIR: '/var/lib/sfu/recordings',
+    RECORDING_MAX_BYTES: '10485760',
+    RECORDING_MAX_SECONDS: '600',
+    S3_ENDPOINT: 'http://127.0.0.1:7480',
+    S3_ACCESS_KEY: 'ak',
+    S3_SECRET_KEY: 'sk',
+  });
+  assert.deepEqual(
+    { ...config.recording, storage: config.storage?.endpoint },
+    {
+      dir: '/var/lib/sfu/recordings',
+      maxBytes: 10_485_760,
+      maxSeconds: 600,
+      sweepIntervalMs: 5000,
+      ffmpegPath: 'ffmpeg',
+      ffprobePath: 'ffprobe',
+      storage: 'http://127.0.0.1:7480',
+    },
+  );
+  assert.equal(config.storage?.bucket, 'meeting-system');
+  for (const [name, value] of [
+    ['RECORDING_MAX_BYTES', '1000'],
+    ['RECORDING_MAX_SECONDS', '0'],
+    ['SFU_SPEAKING_THRESHOLD_DBOV', '3'],
+  ]) {
+    assert.throws(() => loadSfuConfig({ MEDIASOUP_WORKER_BIN: bin, [name!]: value }), new RegExp(name!));
+  }
+  // An endpoint without its keys is a mistake, not storage turned off.
+  assert.throws(
+    () => loadSfuConfig({ MEDIASOUP_WORKER_BIN: bin, S3_ENDPOINT: 'http://127.0.0.1:7480' }),
+    /S3_ACCESS_KEY/,
+  );
 });
 
 test('config: the registry and placement settings', () => {

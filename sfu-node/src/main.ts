@@ -4,7 +4,7 @@ import { createLogger } from './logger.js';
 import { startSfu } from './service.js';
 
 const config = loadConfigOrExit('sfu-node', loadSfuConfig);
-const logger = createLogger(config.logLevel);
+const logger = createLogger(config.logLevel, config.mongo);
 try {
   const sfu = await startSfu(config, logger);
   logger.info({ port: sfu.port, host: config.host, workers: config.workers }, 'sfu-node listening');

@@ -8,13 +8,17 @@ import {
   SignalingSweeper,
 } from '@meetings/db';
 import { createUpcasterRegistry } from '@meetings/events';
+import { S3ObjectStore } from '@meetings/storage';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { EtcdNodeRegistry } from './adapters/etcd/etcd-node-registry.js';
 import { PgOpenRooms } from './adapters/postgres/pg-open-rooms.js';
+import { PgUnfinishedRecordings } from './adapters/postgres/pg-unfinished-recordings.js';
 import { RedisRoomSource } from './adapters/redis/redis-room-source.js';
 import { MediaStreamRecorder } from './application/media-streams.js';
 import { Placer } from './application/placer.js';
+import { Recorder } from './application/recorder.js';
+import { RecordingCommands } from './application/recording-commands.js';
 import { Sfu } from './application/sfu.js';
 import type { SfuConfig } from './config.js';
 import { SignalingServer } from './signaling/signaling-server.js';
@@ -40,7 +44,11 @@ export async function startSfu(config: SfuConfig, logger: Logger): Promise<Runni
   const recorder = new MediaStreamRecorder(
     store,
     upcasters,
-    { nodeId: config.nodeId, sampleIntervalMs: config.sampleIntervalMs },
+    {
+      nodeId: config.nodeId,
+      sampleIntervalMs: config.sampleIntervalMs,
+      speakingThresholdDbov: config.speakingThresholdDbov,
+    },
     logger.child({ component: 'media-streams' }),
   );
 
@@ -56,6 +64,7 @@ export async function startSfu(config: SfuConfig, logger: Logger): Promise<Runni
   );
 
   const rooms = new RedisRoomSource(redis, subscriber, config.redisKeyPrefix, logger);
+  const recordings = await startRecorder(config, { store, upcasters, rooms, pool }, logger);
   const sfu = new Sfu(
     workers,
     rooms,
@@ -63,7 +72,7 @@ export async function startSfu(config: SfuConfig, logger: Logger): Promise<Runni
     logger,
     recorder,
     config.nodeId,
-    { maxPeersPerRouter: config.maxPeersPerRouter },
+    { maxPeersPerRouter: config.maxPeersPerRouter, recordings },
   );
   const sessions = new RedisSessionStore(redis, config.sessionTtlSeconds);
   // SFU sessions are `sfu:<name>` in signaling_sessions: apart from query-api's nodes (uuids).
@@ -92,6 +101,8 @@ export async function startSfu(config: SfuConfig, logger: Logger): Promise<Runni
       // Leaving the registry first: the node's meetings are placed again without waiting for the lease.
       await placement?.stop();
       await server.close();
+      // Before the rooms close: running recordings fail as such, not as rooms emptied.
+      await recordings.close();
       sfu.close();
       await workers.close();
       // The rooms closed their producers: their closes are written before the pool goes.
@@ -104,6 +115,46 @@ export async function startSfu(config: SfuConfig, logger: Logger): Promise<Runni
       subscriber.disconnect();
     },
   };
+}
+
+/**
+ * The recorder, after failing what this node's previous life left recording. Without object
+ * storage it still runs: each recording then fails at once (storage-not-configured).
+ */
+async function startRecorder(
+  config: SfuConfig,
+  parts: {
+    store: PostgresEventStore;
+    upcasters: ReturnType<typeof createUpcasterRegistry>;
+    rooms: RedisRoomSource;
+    pool: ReturnType<typeof createPool>;
+  },
+  logger: Logger,
+): Promise<Recorder> {
+  const { store, upcasters, rooms, pool } = parts;
+  const log = logger.child({ component: 'recorder' });
+  const storage = config.storage ? new S3ObjectStore(config.storage) : null;
+  if (storage) {
+    await storage.ensureBucket();
+  } else log.warn('S3_ENDPOINT is not set: recordings will fail with storage-not-configured');
+  const commands = new RecordingCommands(store, upcasters, config.nodeId);
+  const recorder = new Recorder(
+    commands,
+    rooms,
+    new PgUnfinishedRecordings(pool),
+    {
+      nodeId: config.nodeId,
+      storage,
+      // Without a registry nothing is placed: the node serves every meeting.
+      servesUnplaced: config.etcdEndpoints.length === 0,
+      ...config.recording,
+    },
+    log,
+  );
+  const failed = await recorder.recover();
+  if (failed > 0) log.warn({ recordings: failed }, 'failed the recordings a previous run left running');
+  recorder.startSweeping();
+  return recorder;
 }
 
 interface PlacementParts {

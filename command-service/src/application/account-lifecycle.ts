@@ -19,6 +19,8 @@ export class AccountLifecycle {
     private readonly hasher: PasswordHasher,
     private readonly sessions: SessionStore,
     private readonly vault: PersonalDataVault,
+    /** What else a deletion erases (the avatar object); a failure fails the request, and its retry erases again. */
+    private readonly erasers: readonly ((userId: string) => Promise<void>)[] = [],
   ) {}
 
   async setStatus(
@@ -69,6 +71,7 @@ export class AccountLifecycle {
     );
     await this.sessions.revokeUser(userId, outcome.version);
     await this.vault.destroy(userId);
+    for (const erase of this.erasers) await erase(userId);
     return outcome;
   }
 }

@@ -34,6 +34,12 @@ export type { MediaEvent, MediaState, MediaStreamStatus } from './media/state.js
 export { initialMediaState } from './media/state.js';
 export { mediaDecider } from './media/decider.js';
 
+export type * from './ai-task/commands.js';
+export type { AiTask, AiTaskEvent, AiTaskState, AiTaskStatus } from './ai-task/state.js';
+export { aiTaskExists, initialAiTaskState, isSettled } from './ai-task/state.js';
+export { ABANDONED_ATTEMPT } from './ai-task/decide-work.js';
+export { aiTaskDecider } from './ai-task/decider.js';
+
 export type {
   DeleteSystemConfig,
   SetSystemConfig,

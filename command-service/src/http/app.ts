@@ -6,6 +6,7 @@ import { pinoHttp } from 'pino-http';
 import type { Logger } from '../logger.js';
 import { correlation } from './correlation.js';
 import { openApiDocument } from './openapi.js';
+import { UPLOAD_ROUTE_DOCS } from './upload-docs.js';
 import { handlerFor, sendProblem } from './pipeline.js';
 import type { PipelineDeps } from './pipeline.js';
 import { problems, problemFromError } from './problem.js';
@@ -20,6 +21,8 @@ export interface AppDeps extends PipelineDeps {
   checkReady: () => Promise<void>;
   /** Origins of web pages allowed to call the API from a browser (CORS_ORIGINS); none: no CORS. */
   corsOrigins?: readonly string[];
+  /** Endpoints whose body is a file (upload-routes.ts), mounted before the JSON-only checks. */
+  rawBodyRoutes?: RequestHandler;
 }
 
 /** What a browser page may send and read: bearer tokens, not cookies, so no credentials. */
@@ -77,6 +80,7 @@ export function createApp(deps: AppDeps): express.Express {
       quietReqLogger: true,
     }),
   );
+  if (deps.rawBodyRoutes) app.use(deps.rawBodyRoutes);
   app.use(jsonOnly);
   app.use(
     express.json({
@@ -87,7 +91,7 @@ export function createApp(deps: AppDeps): express.Express {
   );
   app.use(storableText);
 
-  const document = openApiDocument(deps.routes);
+  const document = openApiDocument(deps.routes, UPLOAD_ROUTE_DOCS);
   app.get('/openapi.json', (_req, res) => void res.json(document));
   app.get('/health/live', (_req, res) => void res.json({ status: 'ok' }));
   app.get('/health/ready', (req, res) => {

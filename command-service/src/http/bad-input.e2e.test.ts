@@ -67,6 +67,7 @@ before(async () => {
     meetingId,
     userId: participant.userId,
     recordingId: recording.body.recordingId,
+    documentId: randomUUID(),
     key: 'bad-input.example',
   };
   eventsBefore = await log.count();

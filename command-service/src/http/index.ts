@@ -7,6 +7,7 @@ export * from './request-checks.js';
 export * from './server.js';
 export * from './server-settings.js';
 export { sendProblem } from './pipeline.js';
+export { storageNotConfigured } from './file-problems.js';
 export { correlation } from './correlation.js';
 export { corsFor } from './cors-origins.js';
 export type { CorsPolicy } from './cors-origins.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { assertProblem, completeBody, EventLog, meetingBody, newUsers, UUID } from '../testing/e2e.js';
+import { assertProblem, EventLog, meetingBody, newUsers, UUID } from '../testing/e2e.js';
 import type { StoredEvent, TestUser } from '../testing/e2e.js';
 import { apiClient } from '../testing/http-client.js';
 import type { ApiClient, ApiResponse } from '../testing/http-client.js';
@@ -269,7 +269,7 @@ describe('a meeting from scheduling to its end', () => {
     await m.appended(await post(`${m.base}/join`, carol), 200, ['ParticipantJoined']);
   });
 
-  test('recording: start, stop, complete; another start, fail; one at a time', async () => {
+  test('recording: start, stop; one at a time; only the SFU completes or fails it', async () => {
     const started = await post(`${m.base}/recordings`, host);
     assert.equal(started.status, 201);
     assert.match(started.body.recordingId, UUID);
@@ -284,7 +284,6 @@ describe('a meeting from scheduling to its end', () => {
 
     await m.refused(await post(`${m.base}/recordings`, alice), 409, 'already-recording');
     await m.refused(await post(`${m.base}/recordings`, bob), 403, 'host-only');
-    await m.refused(await post(`${recording}/complete`, host, completeBody), 409, 'recording-not-stopped');
     await m.refused(
       await post(`${m.base}/recordings/${randomUUID()}/stop`, host),
       409,
@@ -298,39 +297,23 @@ describe('a meeting from scheduling to its end', () => {
       stoppedBy: host.userId,
     });
     await m.refused(await post(`${recording}/stop`, host), 409, 'not-recording');
-    const [completed] = await m.appended(await post(`${recording}/complete`, host, completeBody), 200, [
-      'RecordingCompleted',
-    ]);
-    assert.deepEqual(completed!.data, {
-      meetingId: m.meetingId,
-      recordingId: started.body.recordingId,
-      ...completeBody,
-    });
-    await m.refused(
-      await post(`${recording}/complete`, host, completeBody),
-      409,
-      'recording-already-finalized',
-    );
-    await m.refused(
-      await post(`${m.base}/recordings/${randomUUID()}/complete`, host, completeBody),
-      404,
-      'recording-not-found',
-    );
+    // The recorder (an SFU node, as itself) finalizes recordings: no route lets a host claim a file.
+    const before = await log.count();
+    for (const [path, body] of [
+      ['complete', { storageKey: 'k', sizeBytes: 1, durationSeconds: 1, format: 'webm' }],
+      ['fail', { reason: 'disk full' }],
+    ] as const) {
+      assert.equal((await post(`${recording}/${path}`, host, body)).status, 404, path);
+    }
+    assert.equal(await log.count(), before);
     recordings.push(started.body.recordingId);
 
     const second = await post(`${m.base}/recordings`, alice);
     await m.appended(second, 201, ['RecordingStarted']);
     assert.notEqual(second.body.recordingId, started.body.recordingId);
-    const [failed] = await m.appended(
-      await post(`${m.base}/recordings/${second.body.recordingId}/fail`, host, { reason: 'disk full' }),
-      200,
-      ['RecordingFailed'],
-    );
-    assert.deepEqual(failed!.data, {
-      meetingId: m.meetingId,
-      recordingId: second.body.recordingId,
-      reason: 'disk full',
-    });
+    await m.appended(await post(`${m.base}/recordings/${second.body.recordingId}/stop`, alice), 200, [
+      'RecordingStopped',
+    ]);
     recordings.push(second.body.recordingId);
 
     // A third one keeps running until the meeting ends.
@@ -419,7 +402,7 @@ describe('a meeting from scheduling to its end', () => {
     assert.equal(new Set(events.map((e) => e.metadata.causationId)).size, 1);
   });
 
-  test('an ended meeting cannot be joined, started or ended, but its recording can be finalized', async () => {
+  test('an ended meeting cannot be joined, started, ended or recorded', async () => {
     await m.refused(await post(`${m.base}/join`, dave), 409, 'meeting-not-joinable');
     await m.refused(await post(`${m.base}/join`, bob), 409, 'meeting-not-joinable');
     await m.refused(await post(`${m.base}/start`, host), 409, 'meeting-already-ended');
@@ -431,9 +414,7 @@ describe('a meeting from scheduling to its end', () => {
       'meeting-already-ended',
     );
     await m.refused(await post(`${m.base}/leave`, alice), 409, 'not-in-meeting');
-    await m.appended(await post(`${m.base}/recordings/${recordings[2]}/complete`, host, completeBody), 200, [
-      'RecordingCompleted',
-    ]);
+    await m.refused(await post(`${m.base}/recordings/${recordings[2]}/stop`, host), 409, 'not-recording');
   });
 
   test('its stream is contiguous and ends at the last answered version', async () => {

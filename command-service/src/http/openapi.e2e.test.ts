@@ -4,9 +4,7 @@ import {
   CancelMeetingBody,
   ChangeRoleBody,
   ChangeUserRoleBody,
-  CompleteRecordingBody,
   DeleteAccountBody,
-  FailRecordingBody,
   LogInBody,
   RegisterUserBody,
   RemoveParticipantBody,
@@ -19,6 +17,8 @@ import {
 } from '@meetings/events';
 import type { z } from 'zod';
 import { ROUTES } from '../testing/e2e.js';
+import { RequestAiTaskBody } from './routes/ai-task-routes.js';
+import { UPLOAD_ROUTE_DOCS } from './upload-docs.js';
 import type { RouteCase } from '../testing/e2e.js';
 import { apiClient } from '../testing/http-client.js';
 import type { ApiClient } from '../testing/http-client.js';
@@ -56,9 +56,8 @@ const bodySchemas: Record<string, z.ZodObject | undefined> = {
   cancelMeeting: CancelMeetingBody,
   removeParticipant: RemoveParticipantBody,
   changeParticipantRole: ChangeRoleBody,
-  completeRecording: CompleteRecordingBody,
-  failRecording: FailRecordingBody,
   sendChatMessage: SendChatMessageBody,
+  requestAiTask: RequestAiTaskBody,
 };
 
 function requiredOf(schema: z.ZodObject | undefined): string[] {
@@ -102,8 +101,28 @@ describe('GET /openapi.json', () => {
     const documented = Object.entries(doc.paths as Record<string, Record<string, unknown>>)
       .flatMap(([path, ops]) => Object.keys(ops).map((method) => `${method.toUpperCase()} ${path}`))
       .sort();
-    const expected = ROUTES.map((r) => `${r.method} ${openApiPath(r)}`).sort();
+    const expected = [
+      ...ROUTES.map((r) => `${r.method} ${openApiPath(r)}`),
+      ...UPLOAD_ROUTE_DOCS.map((u) => `${u.method.toUpperCase()} ${u.path}`),
+    ].sort();
     assert.deepEqual(documented, expected);
+  });
+
+  test('documents the uploads: a binary body, bearer auth, and their 413 and 415', () => {
+    for (const upload of UPLOAD_ROUTE_DOCS) {
+      const op = doc.paths[upload.path][upload.method];
+      assert.equal(op.operationId, upload.operationId);
+      assert.deepEqual(op.security, [{ bearer: [] }]);
+      const content = op.requestBody.content as Record<string, { schema: { format?: string } }>;
+      assert.ok(Object.keys(content).length > 0);
+      for (const media of Object.values(content)) assert.equal(media.schema.format, 'binary');
+      for (const status of ['401', '413', '415', '429'])
+        assert.ok(op.responses[status], `${status} documented`);
+      assert.ok(op.responses[String(upload.success.status)].content['application/json']);
+    }
+    const attach = doc.paths['/meetings/{meetingId}/documents'].post;
+    const name = attach.parameters.find((p: any) => p.in === 'query' && p.name === 'name');
+    assert.equal(name?.required, true);
   });
 
   for (const route of ROUTES) {
@@ -168,9 +187,14 @@ describe('GET /openapi.json', () => {
         const success =
           route.operationId === 'logOut'
             ? '204'
-            : ['registerUser', 'logIn', 'scheduleMeeting', 'startRecording', 'sendChatMessage'].includes(
-                  route.operationId,
-                )
+            : [
+                  'registerUser',
+                  'logIn',
+                  'scheduleMeeting',
+                  'startRecording',
+                  'sendChatMessage',
+                  'requestAiTask',
+                ].includes(route.operationId)
               ? '201'
               : '200';
         assert.ok(responses[success], `no ${success} answer`);

@@ -1,6 +1,7 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import type { RouteSpec } from './route-spec.js';
+import type { UploadRouteDoc } from './upload-docs.js';
 
 const Problem = z
   .object({
@@ -63,10 +64,56 @@ function describeStatus(r: RouteSpec, status: number): string {
   return r.errors.includes(429) ? `${RATE_LIMITED}; or ${common[429]!.toLowerCase()}` : RATE_LIMITED;
 }
 
+const binary = { type: 'string' as const, format: 'binary' };
+
+/** An upload endpoint: its body is the file (binary), it is signed-in and rate limited. */
+function registerUpload(registry: OpenAPIRegistry, u: UploadRouteDoc): void {
+  const statuses = [...new Set([408, 431, 500, ...u.errors])].sort();
+  registry.registerPath({
+    method: u.method,
+    path: u.path,
+    operationId: u.operationId,
+    summary: u.summary,
+    tags: [u.tag],
+    security: [{ bearer: [] }],
+    request: {
+      ...(u.params ? { params: u.params } : {}),
+      ...(u.query ? { query: u.query } : {}),
+      headers: z.object({ 'X-Correlation-Id': z.string().optional() }),
+      body: {
+        content: Object.fromEntries(u.mediaTypes.map((t) => [t, { schema: binary }])),
+        required: true,
+      },
+    },
+    responses: {
+      [u.success.status]: {
+        description: u.success.description,
+        headers: RateLimitHeaders,
+        content: { 'application/json': { schema: u.success.schema } },
+      },
+      ...Object.fromEntries(
+        statuses.map((s) => [
+          s,
+          {
+            description:
+              s === 415
+                ? 'The bytes are not of a type this endpoint takes (whatever Content-Type says), or a Content-Encoding was sent'
+                : s === 429
+                  ? RATE_LIMITED
+                  : (common[s] ?? 'Error'),
+            content: { 'application/problem+json': { schema: Problem } },
+          },
+        ]),
+      ),
+    },
+  });
+}
+
 /** The OpenAPI 3.1 document, generated from the same route specs and zod schemas that validate requests. */
-export function openApiDocument(routes: readonly RouteSpec[]) {
+export function openApiDocument(routes: readonly RouteSpec[], uploads: readonly UploadRouteDoc[] = []) {
   const registry = new OpenAPIRegistry();
   registry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
+  for (const u of uploads) registerUpload(registry, u);
   for (const r of routes) {
     const statuses = [
       400,

@@ -158,6 +158,8 @@ export interface RouteIds {
   meetingId: string;
   userId: string;
   recordingId: string;
+  /** A meeting document's id (one that need not exist). */
+  documentId: string;
   /** A configuration key (not a UUID: see BAD_PATH_VALUES). */
   key: string;
 }
@@ -424,25 +426,20 @@ export const ROUTES: RouteCase[] = [
     forbiddenRule: 'host-only',
   },
   {
-    operationId: 'completeRecording',
-    method: 'POST',
-    template: '/meetings/:meetingId/recordings/:recordingId/complete',
+    operationId: 'deleteMyAvatar',
+    method: 'DELETE',
+    template: '/users/me/avatar',
     auth: true,
     ifMatch: true,
-    body: completeBody,
-    required: ['storageKey', 'sizeBytes', 'durationSeconds', 'format'],
-    wrongType: { body: { ...completeBody, sizeBytes: 'big' }, path: 'body.sizeBytes' },
-    forbiddenRule: 'host-only',
+    ...noBody,
   },
   {
-    operationId: 'failRecording',
-    method: 'POST',
-    template: '/meetings/:meetingId/recordings/:recordingId/fail',
+    operationId: 'removeMeetingDocument',
+    method: 'DELETE',
+    template: '/meetings/:meetingId/documents/:documentId',
     auth: true,
     ifMatch: true,
-    body: { reason: 'encoder crashed' },
-    required: ['reason'],
-    wrongType: { body: { reason: 42 }, path: 'body.reason' },
+    ...noBody,
     forbiddenRule: 'host-only',
   },
   {
@@ -454,6 +451,17 @@ export const ROUTES: RouteCase[] = [
     body: { text: 'hello' },
     required: ['text'],
     wrongType: { body: { text: [] }, path: 'body.text' },
+  },
+  {
+    operationId: 'requestAiTask',
+    method: 'POST',
+    template: '/meetings/:meetingId/ai-tasks',
+    auth: true,
+    ifMatch: false,
+    body: { taskType: 'speaking_time' },
+    required: ['taskType'],
+    wrongType: { body: { taskType: 1 }, path: 'body.taskType' },
+    forbiddenRule: 'host-only',
   },
   {
     operationId: 'setSystemConfig',

@@ -10,6 +10,8 @@ import * as personalDataKeys from './20261201000002_personal_data_keys.js';
 import * as seedColumnNames from './20261201000003_seed_column_names.js';
 import * as systemConfigsSignaling from './20261201000005_system_configs_signaling.js';
 import * as participantIdsFromKeys from './20261201000006_participant_ids_from_keys.js';
+import * as meetingDocuments from './20261202000001_meeting_documents.js';
+import * as aiTasksQueue from './20261202000002_ai_tasks_queue.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -29,4 +31,6 @@ export const migrations: ReadonlyArray<readonly [name: string, migration: Migrat
   ['20261201000003_seed_column_names', seedColumnNames],
   ['20261201000005_system_configs_signaling', systemConfigsSignaling],
   ['20261201000006_participant_ids_from_keys', participantIdsFromKeys],
+  ['20261202000001_meeting_documents', meetingDocuments],
+  ['20261202000002_ai_tasks_queue', aiTasksQueue],
 ];

@@ -9,12 +9,12 @@ import type { TestDatabase } from '../testing/index.js';
 
 const MIGRATIONS = migrations.map(([name]) => name);
 const READ_TABLES = (
-  'ai_tasks media_streams meeting_bans meeting_invitations meeting_participants meeting_recordings meeting_rooms meetings operation_logs ' +
+  'ai_tasks media_streams meeting_bans meeting_documents meeting_invitations meeting_participants meeting_recordings meeting_rooms meetings operation_logs ' +
   'signaling_messages signaling_sessions system_configs users'
 ).split(' ');
 /** Fed from every stream: idempotent through its unique event_id instead of a stream version. */
 const WITHOUT_STREAM_VERSION = ['operation_logs'];
-const SOFT_DELETED = ['meeting_recordings', 'meetings', 'system_configs', 'users'];
+const SOFT_DELETED = ['meeting_documents', 'meeting_recordings', 'meetings', 'system_configs', 'users'];
 
 let db: TestDatabase;
 let client: pg.Client;

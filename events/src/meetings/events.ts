@@ -116,6 +116,31 @@ export const meetingEventSchemas = {
   ParticipantDenied: z.object({ meetingId: Id, userId: Id, deniedBy: Id }),
   ParticipantLeftLobby: z.object({ meetingId: Id, userId: Id, reason: z.enum(['left', 'meeting_ended']) }),
   BanLifted: z.object({ meetingId: Id, userId: Id, liftedBy: Id }),
+  /**
+   * A file a participant attached to the meeting (query-api lists and serves it). `name` is the
+   * NFC file name the uploader gave (@meetings/storage's safe name rule); `storageKey` is the
+   * object's key, `media/documents/meeting_<id>_<name>` unless another document of the meeting
+   * had that key, then `meeting_<id>_<documentId without dashes>_<name>` (never overwritten).
+   */
+  MeetingDocumentAttached: z.object({
+    meetingId: Id,
+    documentId: Id,
+    name: z.string().min(1).max(255),
+    storageKey: z.string().min(1).max(1024),
+    sizeBytes: z.number().int().nonnegative(),
+    contentType: z.string().min(1).max(255),
+    uploadedBy: Id,
+  }),
+  /**
+   * A host removed the document (`removed`), or the upload failed after it was attached
+   * (`upload_failed`, appended by the service for the uploader); its object is deleted.
+   */
+  MeetingDocumentRemoved: z.object({
+    meetingId: Id,
+    documentId: Id,
+    removedBy: Id,
+    reason: z.enum(['removed', 'upload_failed']),
+  }),
   ChatMessageSent: z.object({
     meetingId: Id,
     messageId: Id,

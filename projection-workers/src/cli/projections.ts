@@ -1,8 +1,8 @@
 /**
  * Ops CLI: `npm run projections -- status | dead-letters [projection] | retry <id>`.
- * Reads the same settings as the workers (DATABASE_URL, REDIS_URL, REDIS_KEY_PREFIX).
+ * Reads the same settings as the workers (DATABASE_URL, REDIS_URL, REDIS_KEY_PREFIX, MONGO_URL).
  */
-import { PostgresEventStore } from '@meetings/db';
+import { createMongo, PostgresEventStore } from '@meetings/db';
 import { createUpcasterRegistry, formatCheckpoint } from '@meetings/events';
 import { Redis } from 'ioredis';
 import pg from 'pg';
@@ -15,7 +15,12 @@ import { createProjections } from '../projections.js';
 const config = loadConfig();
 const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: 2 });
 const redis = new Redis(config.REDIS_URL, { keyPrefix: config.REDIS_KEY_PREFIX, lazyConnect: true });
+// With MONGO_URL, the `mongo-analytics` projection is listed and retried like the others.
+const mongo = config.MONGO_URL
+  ? createMongo({ url: config.MONGO_URL, database: config.MONGO_DATABASE, appName: 'projections-cli' })
+  : null;
 const deps = {
+  mongo: mongo?.db,
   pool,
   redis,
   redisKeyPrefix: config.REDIS_KEY_PREFIX,
@@ -81,4 +86,5 @@ try {
 } finally {
   await pool.end();
   redis.disconnect();
+  await mongo?.close();
 }

@@ -174,16 +174,20 @@ export async function runScenario(store: EventStore, options: ScenarioOptions): 
     } else if (roll < 69 && m.recordings.length)
       await act('StopRecording', m.host, { recordingId: m.recordings.at(-1) });
     else if (roll < 71 && m.recordings.length) {
-      await act('CompleteRecording', m.host, {
+      // The recorder's part: an SFU node's service identity, as in sfu-node's recorder.
+      const data = {
+        meetingId,
         recordingId: rnd.pick(m.recordings),
         storageKey: `rec/${meetingId}.webm`,
         sizeBytes: rnd.int(1e9),
         durationSeconds: rnd.int(7200),
         format: 'webm',
-      });
-    } else if (roll < 72 && m.recordings.length)
-      await act('FailRecording', m.host, { recordingId: rnd.pick(m.recordings), reason: 'encoder crashed' });
-    else if (roll < 80)
+      };
+      await execute(m.meeting, { type: 'CompleteRecording', data, actorId: 'sfu:scenario', now }, null);
+    } else if (roll < 72 && m.recordings.length) {
+      const data = { meetingId, recordingId: rnd.pick(m.recordings), reason: 'encoder crashed' };
+      await execute(m.meeting, { type: 'FailRecording', data, actorId: 'sfu:scenario', now }, null);
+    } else if (roll < 80)
       await act('SendChatMessage', someone, {
         messageId: rnd.uuid(),
         text: `hello ${rnd.int(1000)}`,

@@ -42,12 +42,16 @@ const perMeeting = (m: string) => [
   `/meetings/${m}/chat-messages`,
   `/meetings/${m}/media-server`,
   `/rooms/${m}`,
+  `/meetings/${m}/documents`,
+  `/meetings/${m}/documents/${id}/download`,
+  `/meetings/${m}/recordings/${id}/download`,
 ];
 const everyEndpoint = () => [
   ...listings,
   ...perMeeting(meetingId),
   '/stats/active-meetings',
   '/operation-logs',
+  `/users/${id}/avatar`,
 ];
 
 /** [query string, parameter the 400 must name] valid for every endpoint's query. */
@@ -105,6 +109,10 @@ describe('bad query parameters are 400 problems naming the parameter', () => {
       [`/meetings/${meetingId}?limit=5`, 'query', user],
       [`/rooms/${meetingId}?x=1`, 'query', user],
       ['/stats/active-meetings?all=true', 'query', user],
+      [`/meetings/${meetingId}/documents/not-a-uuid/download`, 'params.documentId', user],
+      [`/meetings/${meetingId}/recordings/${id}x/download`, 'params.recordingId', user],
+      [`/meetings/${meetingId}/documents?name=x`, 'query', user],
+      ['/users/not-a-uuid/avatar', 'params.userId', user],
       ['/operation-logs?actorUserId=bob', 'query.actorUserId', admin],
       ['/operation-logs?resourceType=', 'query.resourceType', admin],
       ['/operation-logs?limit=0', 'query.limit', admin],
@@ -135,6 +143,22 @@ describe('bad query parameters are 400 problems naming the parameter', () => {
       'query.limit',
       'query.minPosition',
     );
+  });
+});
+
+describe('analytics without MONGO_URL', () => {
+  test('answer 503 analytics-not-configured once the request is valid; bad parameters stay 400', async () => {
+    for (const [path, viewer] of [
+      [`/meetings/${meetingId}/analytics`, user],
+      [`/meetings/${meetingId}/ai-results?analysisType=speaking_time`, user],
+      ['/analytics/daily?from=2026-01-01&to=2026-01-31', admin],
+    ] as [string, TestViewer][]) {
+      assertProblem(await get(path, viewer.token), 503, 'analytics-not-configured');
+    }
+    assertBadParameter(await get('/analytics/daily?from=2026-02-30', admin.token), 'query.from');
+    assertBadParameter(await get(`/meetings/${meetingId}/ai-results?limit=500`, user.token), 'query.limit');
+    assertProblem(await get('/analytics/daily', user.token), 403, 'forbidden', 'admin-only');
+    assertProblem(await get(`/meetings/${meetingId}/analytics`), 401, 'unauthenticated');
   });
 });
 
@@ -200,6 +224,15 @@ describe('service endpoints', () => {
       '/rooms/{meetingId}',
       '/configs',
       '/configs/{key}',
+      '/meetings/{meetingId}/analytics',
+      '/meetings/{meetingId}/ai-results',
+      '/analytics/daily',
+      '/meetings/{meetingId}/ai-tasks',
+      '/ai-tasks/{taskId}',
+      '/meetings/{meetingId}/documents',
+      '/meetings/{meetingId}/documents/{documentId}/download',
+      '/meetings/{meetingId}/recordings/{recordingId}/download',
+      '/users/{userId}/avatar',
       '/ws',
     ];
     assert.deepEqual(Object.keys(doc.paths).sort(), expected.sort());

@@ -13,7 +13,9 @@ export type ProjectionName =
   | 'chat'
   | 'operation-logs'
   | 'room-cache'
-  | 'system-configs';
+  | 'system-configs'
+  | 'ai-tasks'
+  | 'meeting-documents';
 
 const REDIS_PROJECTIONS: ReadonlySet<ProjectionName> = new Set(['room-cache']);
 

@@ -15,16 +15,17 @@ export interface SystemUnderTest {
   stop(): Promise<void>;
 }
 
-export async function startSystem(): Promise<SystemUnderTest> {
-  const command = await startServiceProcess();
+/** `env` goes to every process (e.g. MONGO_URL for the analytics). */
+export async function startSystem(env: Record<string, string> = {}): Promise<SystemUnderTest> {
+  const command = await startServiceProcess(env);
   const shared = { db: command.db, redisPrefix: command.redisPrefix };
   const [query, worker] = await Promise.all([
-    startQueryApi({}, { shared }),
+    startQueryApi(env, { shared }),
     startProcessUnderTest({
       main: WORKER,
       readyMessage: 'projection-workers running',
       shared,
-      env: { PROJECTION_POLL_INTERVAL_MS: '10' },
+      env: { PROJECTION_POLL_INTERVAL_MS: '10', ...env },
     }),
   ]);
   return {

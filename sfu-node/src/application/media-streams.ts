@@ -20,6 +20,7 @@ import type {
 import type { types } from 'mediasoup';
 import type { Logger } from 'pino';
 import type { MediaSource } from '../domain/rules.js';
+import { AudioLevels } from './audio-levels.js';
 
 export type CloseReason = CloseMediaStreamBody['reason'];
 
@@ -30,13 +31,19 @@ export interface MediaStreamSettings {
   sampleIntervalMs: number;
   /** Decisions per command before giving up on a stream that keeps changing (default 10). */
   maxAttempts?: number;
+  /** The audio level (dBov, -127 to 0) above which a producer counts as speaking (default -50). */
+  speakingThresholdDbov?: number;
 }
 
 type Quality = Omit<RecordQualitySampleBody, 'mediaStreamId' | 'sampledAt'>;
 
 interface Tracked {
   meetingId: string;
+  userId: string;
   mediaStreamId: string;
+  /** Speaking time counted since `windowStart` (audio producers: AudioLevels). */
+  speakingMs: number;
+  windowStart: number;
   producer: types.Producer;
   timer: NodeJS.Timeout;
   sampling: boolean;
@@ -90,6 +97,7 @@ export class MediaStreamRecorder {
   private readonly loaded = new Map<string, Loaded>();
   private readonly metadata: EventMetadata;
   private readonly maxAttempts: number;
+  private readonly levels: AudioLevels;
 
   constructor(
     private readonly store: EventStore,
@@ -105,17 +113,34 @@ export class MediaStreamRecorder {
       idempotencyKey: null,
     };
     this.maxAttempts = settings.maxAttempts ?? 10;
+    this.levels = new AudioLevels(
+      settings.speakingThresholdDbov ?? -50,
+      (producerId, ms) => {
+        const tracked = this.tracked.get(producerId);
+        if (tracked) tracked.speakingMs += ms;
+      },
+      log,
+    );
   }
 
-  /** The producer was created: publishes its stream and starts sampling it. */
-  published(meetingId: string, userId: string, producer: types.Producer, source: MediaSource): void {
+  /** The producer was created (on `router`): publishes its stream and starts sampling it. */
+  published(
+    meetingId: string,
+    userId: string,
+    producer: types.Producer,
+    source: MediaSource,
+    router?: types.Router,
+  ): void {
     const mediaStreamId = randomUUID();
     const kind: MediaKind = source === 'screen' ? 'screen' : producer.kind;
     const mimeType = producer.rtpParameters.codecs[0]?.mimeType ?? 'unknown';
     const codec = mimeType.slice(mimeType.indexOf('/') + 1);
     const tracked: Tracked = {
       meetingId,
+      userId,
       mediaStreamId,
+      speakingMs: 0,
+      windowStart: Date.now(),
       producer,
       sampling: false,
       last: null,
@@ -123,6 +148,7 @@ export class MediaStreamRecorder {
     };
     tracked.timer.unref();
     this.tracked.set(producer.id, tracked);
+    if (router) this.levels.add(router, producer);
     this.enqueue(meetingId, {
       type: 'PublishMediaStream',
       data: {
@@ -145,6 +171,7 @@ export class MediaStreamRecorder {
     if (!tracked) return;
     this.tracked.delete(producerId);
     clearInterval(tracked.timer);
+    this.speakingSample(tracked);
     this.enqueue(tracked.meetingId, {
       type: 'CloseMediaStream',
       data: { meetingId: tracked.meetingId, mediaStreamId: tracked.mediaStreamId, reason },
@@ -153,7 +180,35 @@ export class MediaStreamRecorder {
     });
   }
 
+  /**
+   * The speaking time of the window that ends now, if any: one sample per producer per interval
+   * at most (the sampling timer's), none for a silent window; the next window starts now.
+   */
+  private speakingSample(tracked: Tracked): void {
+    const now = Date.now();
+    const windowMs = Math.max(1, Math.round(now - tracked.windowStart));
+    const speakingMs = Math.min(windowMs, Math.round(tracked.speakingMs));
+    tracked.windowStart = now;
+    tracked.speakingMs = 0;
+    if (speakingMs <= 0) return;
+    this.enqueue(tracked.meetingId, {
+      type: 'RecordSpeakingSample',
+      data: {
+        meetingId: tracked.meetingId,
+        mediaStreamId: tracked.mediaStreamId,
+        userId: tracked.userId,
+        producerId: tracked.producer.id,
+        sampledAt: new Date(now).toISOString(),
+        windowMs,
+        speakingMs,
+      },
+      actorId: this.metadata.correlationId,
+      now: new Date(now),
+    });
+  }
+
   private async sample(tracked: Tracked): Promise<void> {
+    if (this.tracked.has(tracked.producer.id)) this.speakingSample(tracked);
     if (tracked.sampling || tracked.producer.closed) return;
     tracked.sampling = true;
     try {

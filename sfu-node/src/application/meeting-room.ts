@@ -27,7 +27,14 @@ export interface Routing {
 
 /** Where the room reports its producers' lives (the media-stream events). */
 export interface ProducerLog {
-  published(meetingId: string, userId: string, producer: types.Producer, source: MediaSource): void;
+  /** `router`: the one the producer was made on (its audio level is observed there). */
+  published(
+    meetingId: string,
+    userId: string,
+    producer: types.Producer,
+    source: MediaSource,
+    router?: types.Router,
+  ): void;
   closed(producerId: string, reason: CloseReason): void;
 }
 
@@ -164,7 +171,7 @@ export class MeetingRoom {
     });
     const id = pp.producer.id;
     peer.producers.set(id, pp);
-    this.producerLog.published(this.meetingId, peer.userId, pp.producer, source);
+    this.producerLog.published(this.meetingId, peer.userId, pp.producer, source, router);
     pp.producer.observer.once('close', () => {
       // A dead worker closes the router (and its producers) before the room hears of it.
       const reason: CloseReason = this.closed

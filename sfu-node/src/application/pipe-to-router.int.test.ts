@@ -36,6 +36,7 @@ const present = (host: Partial<PresentParticipant>, version: number): Room => ({
     [THIRD, { role: 'participant', isMuted: false, isVideoOn: true }],
   ]),
   sfuNodeId: null,
+  recordingId: null,
   version,
 });
 

@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { chooseNode, isPlacer, placementReason } from '../domain/placement.js';
 import type { NodeRegistry } from '../ports/node-registry.js';
 import type { OpenRooms } from '../ports/open-rooms.js';
+import { RecordingCommands } from './recording-commands.js';
 
 export interface PlacerSettings {
   nodeId: string;
@@ -25,6 +26,7 @@ export interface PlacerSettings {
  */
 export class Placer {
   private readonly commands: CommandHandler;
+  private readonly recordings: RecordingCommands;
   private timer: NodeJS.Timeout | null = null;
   private stopWatching: (() => Promise<void>) | null = null;
   private running: Promise<void> | null = null;
@@ -40,6 +42,7 @@ export class Placer {
     private readonly log: Logger,
   ) {
     this.commands = new CommandHandler(store, upcasters, { maxAttempts: 10, cacheSize: 10_000 });
+    this.recordings = new RecordingCommands(store, upcasters, settings.nodeId);
   }
 
   async start(): Promise<void> {
@@ -115,11 +118,33 @@ export class Placer {
       });
       if (outcome.version === before.version) return false;
       this.log.info({ meetingId, sfuNodeId, reason }, 'meeting placed');
+      if (reason === 'node_lost') {
+        await this.failLostRecordings(meetingId).catch((error: unknown) =>
+          this.log.error({ err: error, meetingId }, 'could not fail the recordings of a lost node'),
+        );
+      }
       return true;
     } catch (error) {
       // The meeting ended (or was never started) since the read model said otherwise.
       if (error instanceof DomainError) return false;
       throw error;
+    }
+  }
+
+  /**
+   * What the lost node was recording (or still uploading) died with it: failed now, so no
+   * recording of the meeting stays `recording` or `processing`. The new node checks the same
+   * (recorder.ts, heldByLostNode) before recording; whichever appends first wins, the other's
+   * failure is refused as already finalized.
+   */
+  private async failLostRecordings(meetingId: string): Promise<void> {
+    const state = await this.recordings.state(meetingId);
+    const recordings = 'recordings' in state ? state.recordings : new Map<string, string>();
+    for (const [recordingId, status] of recordings) {
+      if (status !== 'recording' && status !== 'stopped') continue;
+      if (await this.recordings.fail(meetingId, recordingId, 'recorder-lost')) {
+        this.log.warn({ meetingId, recordingId }, 'recording of a lost node failed');
+      }
     }
   }
 

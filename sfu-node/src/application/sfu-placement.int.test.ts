@@ -25,6 +25,7 @@ const roomOn = (sfuNodeId: string | null, version: number): Room => ({
   started: true,
   participants: new Map([[USER, { role: 'host', isMuted: false, isVideoOn: true }]]),
   sfuNodeId,
+  recordingId: null,
   version,
 });
 

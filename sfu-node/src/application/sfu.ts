@@ -23,6 +23,12 @@ interface Entry {
   stopWatching: (() => Promise<void>) | null;
 }
 
+/** What records the node's meetings (recorder.ts): told of every room change and of rooms closing. */
+export interface RoomRecordings {
+  follow(room: MeetingRoom, cached: Room | null): void;
+  roomClosed(room: MeetingRoom): void;
+}
+
 /** Peers a router takes before the meeting gets another router on another worker (SFU_MAX_PEERS_PER_ROUTER). */
 export const DEFAULT_MAX_PEERS_PER_ROUTER = 200;
 
@@ -44,7 +50,7 @@ export class Sfu {
     private readonly producerLog: ProducerLog,
     /** This node's name: a meeting placed on another node is not served here. */
     private readonly nodeId: string,
-    private readonly options: { maxPeersPerRouter?: number } = {},
+    private readonly options: { maxPeersPerRouter?: number; recordings?: RoomRecordings } = {},
   ) {}
 
   /**
@@ -72,6 +78,7 @@ export class Sfu {
     if (room.closed) return this.join(meetingId, userId, link);
     const peer = room.attach(userId, link, current!);
     room.applyRoom(current);
+    this.options.recordings?.follow(room, current);
     return { room, peer };
   }
 
@@ -120,9 +127,10 @@ export class Sfu {
       routing,
       this.media,
       log,
-      () => {
+      (closed) => {
         if (this.meetings.get(meetingId) === entry()) this.meetings.delete(meetingId);
         void entry().stopWatching?.();
+        this.options.recordings?.roomClosed(closed);
       },
       this.producerLog,
     );
@@ -131,7 +139,10 @@ export class Sfu {
         // Placed elsewhere (this node's registration lapsed, or it was never the one): clients move.
         if (r && placedElsewhere(r, this.nodeId)) {
           room.close(CLOSE.moved, `the meeting moved to node ${r.sfuNodeId}`);
-        } else room.applyRoom(r);
+        } else {
+          room.applyRoom(r);
+          if (!room.closed) this.options.recordings?.follow(room, r);
+        }
       });
     } catch (error) {
       room.close(CLOSE.restart, 'could not follow the meeting');

@@ -56,6 +56,7 @@ test('a meeting placed on another node is not served here; an unplaced one is', 
     started: true,
     participants: new Map(),
     sfuNodeId,
+    recordingId: null,
     version: 3,
   });
   assert.equal(placedElsewhere(room('sfu-b'), 'sfu-a'), true);

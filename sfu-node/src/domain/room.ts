@@ -18,6 +18,8 @@ export interface Room {
   participants: ReadonlyMap<string, PresentParticipant>;
   /** The SFU node the meeting is placed on (MeetingPlacedOnSfuNode); null before, or without placement. */
   sfuNodeId: string | null;
+  /** The recording running (`is_recording`, `recording_id`); null when none is. */
+  recordingId: string | null;
   /** The meeting stream version last applied: an older change must not undo a newer one. */
   version: number;
 }
@@ -54,6 +56,7 @@ export function parseRoom(hash: Record<string, string> | null): Room | null {
     started: hash.status === 'active',
     participants,
     sfuNodeId: hash.sfu_node_id || null,
+    recordingId: hash.is_recording === '1' && hash.recording_id ? hash.recording_id : null,
     version: Number(hash.version ?? 0) || 0,
   };
 }

@@ -1,4 +1,9 @@
-import type { CloseMediaStreamBody, PublishMediaStreamBody, RecordQualitySampleBody } from '@meetings/events';
+import type {
+  CloseMediaStreamBody,
+  EventData,
+  PublishMediaStreamBody,
+  RecordQualitySampleBody,
+} from '@meetings/events';
 import type { DomainCommand } from '../decider.js';
 
 /** Issued by SFU nodes: `actorId` is the node, trusted by the transport, so no permission rules apply. */
@@ -15,4 +20,13 @@ export type RecordQualitySample = DomainCommand<
   { meetingId: string } & RecordQualitySampleBody
 >;
 
-export type MediaCommand = PublishMediaStream | CloseMediaStream | RecordQualitySample;
+/**
+ * How long a producer's owner spoke in a window (the node's audio-level observer). The command
+ * names the producer's media stream, which must be open; the event carries the producer and user.
+ */
+export type RecordSpeakingSample = DomainCommand<
+  'RecordSpeakingSample',
+  { mediaStreamId: string } & EventData<'ParticipantSpeakingSampled'>
+>;
+
+export type MediaCommand = PublishMediaStream | CloseMediaStream | RecordQualitySample | RecordSpeakingSample;

@@ -1,6 +1,6 @@
 import type { Decider } from '../decider.js';
 import { AlreadyExists, BusinessRuleViolation } from '../errors.js';
-import type { MediaCommand } from './commands.js';
+import type { MediaCommand, RecordSpeakingSample } from './commands.js';
 import type { MediaEvent, MediaState } from './state.js';
 import { initialMediaState } from './state.js';
 
@@ -27,7 +27,21 @@ export function decide(command: MediaCommand, state: MediaState): MediaEvent[] {
       return [{ type: 'MediaStreamClosed', data: { ...command.data } }];
     case 'RecordQualitySample':
       return [{ type: 'MediaStreamQualitySampled', data: { ...command.data } }];
+    case 'RecordSpeakingSample':
+      return speakingSampled(command);
   }
+}
+
+/** A window's speaking time: never more than the window, and a silent window is not a sample. */
+function speakingSampled(command: RecordSpeakingSample): MediaEvent[] {
+  const { mediaStreamId: _stream, ...data } = command.data;
+  if (data.speakingMs <= 0 || data.speakingMs > data.windowMs) {
+    throw new BusinessRuleViolation(
+      'invalid-speaking-sample',
+      'Speaking time must be above zero and at most the window.',
+    );
+  }
+  return [{ type: 'ParticipantSpeakingSampled', data }];
 }
 
 export function evolve(state: MediaState, event: MediaEvent): MediaState {

@@ -82,6 +82,52 @@ describe('RecordQualitySample', () => {
   });
 });
 
+describe('RecordSpeakingSample', () => {
+  const speaking = {
+    meetingId: MEETING,
+    userId: ALICE,
+    producerId: 'producer-1',
+    sampledAt: '2030-01-01T09:00:10.000Z',
+    windowMs: 10_000,
+    speakingMs: 4_200,
+  };
+  const recordSpeaking = (data: Partial<typeof speaking> = {}, mediaStreamId = STREAM_1) =>
+    cmd('RecordSpeakingSample', { ...speaking, ...data, mediaStreamId });
+
+  test("samples an open stream's speaking time, without the stream id", () => {
+    spec
+      .given([published])
+      .when(recordSpeaking())
+      .then([{ type: 'ParticipantSpeakingSampled', data: speaking }]);
+    spec
+      .given([published])
+      .when(recordSpeaking({ speakingMs: 10_000 }))
+      .then([{ type: 'ParticipantSpeakingSampled', data: { ...speaking, speakingMs: 10_000 } }]);
+  });
+
+  test('a silent window is no sample, and speaking never exceeds the window', () => {
+    for (const speakingMs of [0, 10_001]) {
+      spec
+        .given([published])
+        .when(recordSpeaking({ speakingMs }))
+        .thenThrows(BusinessRuleViolation, 'invalid-speaking-sample');
+    }
+  });
+
+  test('the stream must be open', () => {
+    spec.given([]).when(recordSpeaking()).thenThrows(BusinessRuleViolation, 'media-stream-not-open');
+    spec
+      .given([published, closed])
+      .when(recordSpeaking())
+      .thenThrows(BusinessRuleViolation, 'media-stream-not-open');
+  });
+
+  test('evolve leaves the streams as they were', () => {
+    const state = fold(mediaDecider, [published]);
+    assert.equal(mediaDecider.evolve(state, { type: 'ParticipantSpeakingSampled', data: speaking }), state);
+  });
+});
+
 describe('evolve', () => {
   test('tracks each stream as open or closed without mutating earlier states', () => {
     const first = fold(mediaDecider, [published]);

@@ -80,7 +80,26 @@ export type SendChatMessage = DomainCommand<
   OfMeeting & { messageId: string } & SendChatMessageBody
 >;
 
+/**
+ * A file the application layer already uploaded to `temp/uploads/` attaches to the meeting: the
+ * decider checks who may and picks the object key it is copied to. `documentId` from the caller.
+ */
+export type AttachDocument = DomainCommand<
+  'AttachDocument',
+  OfMeeting & { documentId: string; name: string; sizeBytes: number; contentType: string }
+>;
+/**
+ * `removed`: a host removes a document. `upload_failed`: the service takes back, for the uploader,
+ * a document whose object could not be put in place after it was attached.
+ */
+export type RemoveDocument = DomainCommand<
+  'RemoveDocument',
+  OfMeeting & { documentId: string; reason: 'removed' | 'upload_failed' }
+>;
+
 export type MeetingCommand =
+  | AttachDocument
+  | RemoveDocument
   | ScheduleMeeting
   | UpdateMeeting
   | StartMeeting

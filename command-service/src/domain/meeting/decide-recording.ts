@@ -1,4 +1,4 @@
-import { AggregateNotFound, AlreadyExists, BusinessRuleViolation } from '../errors.js';
+import { AggregateNotFound, AlreadyExists, BusinessRuleViolation, NotPermitted } from '../errors.js';
 import type { CompleteRecording, FailRecording, StartRecording, StopRecording } from './commands.js';
 import { requireHost, requireStatus } from './rules.js';
 import type { Meeting, MeetingEvent, RecordingStatus } from './state.js';
@@ -31,12 +31,28 @@ export function stopRecording(command: StopRecording, meeting: Meeting): Meeting
 }
 
 /**
+ * The recorder is an SFU node acting as itself (`sfu:<nodeId>`, the actor the node's commands
+ * carry; a user's id is a uuid and never starts so). Only it knows whether a file was written and
+ * uploaded, so only it completes or fails a recording: a host must not be able to claim a file
+ * exists, nor hide a recording the node is still uploading.
+ */
+export function isRecorder(actorId: string): boolean {
+  return actorId.startsWith('sfu:');
+}
+
+function requireRecorder(actorId: string): void {
+  if (!isRecorder(actorId)) {
+    throw new NotPermitted('recorder-only', 'Only the media server recording the meeting can do this.');
+  }
+}
+
+/**
  * A recording's file exists only once it stopped, so completion needs a stopped recording. It may
  * arrive after the meeting ended (processing takes time), hence no meeting status check.
  */
 export function completeRecording(command: CompleteRecording, meeting: Meeting): MeetingEvent[] {
   const { meetingId, recordingId, storageKey, sizeBytes, durationSeconds, format } = command.data;
-  requireHost(meeting, command.actorId);
+  requireRecorder(command.actorId);
   const status = requireUnfinalizedRecording(meeting, recordingId);
   if (status === 'recording') {
     throw new BusinessRuleViolation(
@@ -53,12 +69,13 @@ export function completeRecording(command: CompleteRecording, meeting: Meeting):
 }
 
 /**
- * A recording can fail while still running as well as after stopping. Failing a running one emits
+ * A recording can fail while still running (ffmpeg died, the node was lost) as well as after
+ * stopping (empty file, upload failed). Failing a running one emits
  * only RecordingFailed: evolve clears the active recording, so no separate stop is recorded.
  */
 export function failRecording(command: FailRecording, meeting: Meeting): MeetingEvent[] {
   const { meetingId, recordingId, reason } = command.data;
-  requireHost(meeting, command.actorId);
+  requireRecorder(command.actorId);
   requireUnfinalizedRecording(meeting, recordingId);
   return [{ type: 'RecordingFailed', data: { meetingId, recordingId, reason } }];
 }

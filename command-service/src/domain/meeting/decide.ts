@@ -19,6 +19,7 @@ import {
 } from './decide-participants.js';
 import { completeRecording, failRecording, startRecording, stopRecording } from './decide-recording.js';
 import { placeMeetingOnSfuNode } from './decide-placement.js';
+import { attachDocument, removeDocument } from './decide-documents.js';
 import { requireMeeting } from './rules.js';
 import type { MeetingEvent, MeetingState } from './state.js';
 
@@ -78,6 +79,10 @@ export function decide(command: MeetingCommand, state: MeetingState): MeetingEve
       return sendChatMessage(command, meeting);
     case 'PlaceMeetingOnSfuNode':
       return placeMeetingOnSfuNode(command, meeting);
+    case 'AttachDocument':
+      return attachDocument(command, meeting);
+    case 'RemoveDocument':
+      return removeDocument(command, meeting);
     default:
       return unreachable(command);
   }

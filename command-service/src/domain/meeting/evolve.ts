@@ -38,6 +38,8 @@ export function evolve(state: MeetingState, event: MeetingEvent): MeetingState {
       activeRecordingId: null,
       recordings: new Map(),
       sfuNodeId: null,
+      documents: new Map(),
+      documentKeys: new Set(),
     };
   }
   if (!meetingExists(state)) return state;
@@ -159,6 +161,18 @@ function evolveMeeting(meeting: Meeting, event: MeetingEvent): Meeting {
       };
     case 'ChatMessageSent':
       return meeting; // no rule depends on past messages
+    case 'MeetingDocumentAttached': {
+      const { documentId, storageKey, uploadedBy } = event.data;
+      const documentKeys = new Set(meeting.documentKeys).add(storageKey);
+      return {
+        ...meeting,
+        documents: withEntry(meeting.documents, documentId, { storageKey, uploadedBy }),
+        documentKeys,
+      };
+    }
+    case 'MeetingDocumentRemoved': {
+      return { ...meeting, documents: withoutEntry(meeting.documents, event.data.documentId) };
+    }
   }
 }
 

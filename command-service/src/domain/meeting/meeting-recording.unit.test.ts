@@ -24,9 +24,11 @@ import {
 const running = runningWithAliceAndBob;
 const start = (recordingId: string, actorId = CREATOR) => command('StartRecording', { recordingId }, actorId);
 const stop = (recordingId: string, actorId = CREATOR) => command('StopRecording', { recordingId }, actorId);
-const complete = (recordingId: string, actorId = CREATOR) =>
+/** The SFU node recording the meeting, acting as itself. */
+const RECORDER = 'sfu:node-a';
+const complete = (recordingId: string, actorId = RECORDER) =>
   command('CompleteRecording', { recordingId, ...RECORDING_FILE }, actorId);
-const fail = (recordingId: string, actorId = CREATOR) =>
+const fail = (recordingId: string, actorId = RECORDER) =>
   command('FailRecording', { recordingId, reason: 'disk full' }, actorId);
 
 describe('StartRecording', () => {
@@ -110,7 +112,7 @@ describe('StopRecording', () => {
 describe('CompleteRecording', () => {
   const stopped = () => [...running(), recordingStarted(REC_1), recordingStopped(REC_1)];
 
-  test('a host completes a stopped recording, also after the meeting ended', () => {
+  test('the recorder completes a stopped recording, also after the meeting ended', () => {
     spec
       .given(stopped())
       .when(complete(REC_1))
@@ -121,8 +123,14 @@ describe('CompleteRecording', () => {
       .then([recordingCompleted(REC_1)]);
   });
 
-  test('only a host may complete it', () => {
-    spec.given(stopped()).when(complete(REC_1, ALICE)).thenThrows(NotPermitted, 'host-only');
+  test('only the recorder may complete it: a host cannot claim a file exists', () => {
+    spec.given(stopped()).when(complete(REC_1, CREATOR)).thenThrows(NotPermitted, 'recorder-only');
+    spec.given(stopped()).when(complete(REC_1, ALICE)).thenThrows(NotPermitted, 'recorder-only');
+    // Any node may: the one that took a lost node's meeting over, or the same name restarted.
+    spec
+      .given(stopped())
+      .when(complete(REC_1, 'sfu:node-b'))
+      .then([recordingCompleted(REC_1)]);
   });
 
   test('a running recording must stop first', () => {
@@ -149,7 +157,7 @@ describe('CompleteRecording', () => {
 });
 
 describe('FailRecording', () => {
-  test('a host fails a stopped recording', () => {
+  test('the recorder fails a stopped recording (empty file, upload failed)', () => {
     spec
       .given([...running(), recordingStarted(REC_1), recordingStopped(REC_1)])
       .when(fail(REC_1))
@@ -171,11 +179,20 @@ describe('FailRecording', () => {
       .thenThrows(BusinessRuleViolation, 'not-recording');
   });
 
-  test('only a host may fail it', () => {
+  test('only the recorder may fail it, not a host nor a participant', () => {
+    for (const actor of [CREATOR, ALICE]) {
+      spec
+        .given([...running(), recordingStarted(REC_1)])
+        .when(fail(REC_1, actor))
+        .thenThrows(NotPermitted, 'recorder-only');
+    }
+  });
+
+  test('a meeting that ended with a recording running stopped it; the recorder then fails it', () => {
     spec
-      .given([...running(), recordingStarted(REC_1)])
-      .when(fail(REC_1, ALICE))
-      .thenThrows(NotPermitted, 'host-only');
+      .given([...running(), recordingStarted(REC_1), recordingStopped(REC_1), ended()])
+      .when(fail(REC_1))
+      .then([recordingFailed(REC_1)]);
   });
 
   test('the recording must be known', () => {

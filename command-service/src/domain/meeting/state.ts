@@ -52,6 +52,18 @@ export interface Meeting {
   readonly recordings: ReadonlyMap<string, RecordingStatus>;
   /** The SFU node carrying the meeting's media since it was placed; null before. */
   readonly sfuNodeId: string | null;
+  /** Documents attached and not removed, by id. */
+  readonly documents: ReadonlyMap<string, DocumentState>;
+  /**
+   * Every object key a document of the meeting ever had, removed ones included: a key is never
+   * given twice, so an upload can never land on an object another document still (or just) used.
+   */
+  readonly documentKeys: ReadonlySet<string>;
+}
+
+export interface DocumentState {
+  readonly storageKey: string;
+  readonly uploadedBy: string;
 }
 
 export type MeetingState = NoMeeting | Meeting;

@@ -1,8 +1,6 @@
 import {
   CancelMeetingBody,
   ChangeRoleBody,
-  CompleteRecordingBody,
-  FailRecordingBody,
   Id,
   RemoveParticipantBody,
   JoinMeetingBody,
@@ -225,24 +223,8 @@ export function meetingRoutes(commands: CommandHandler, passcodes: MeetingPassco
       params: RecordingParams,
       data: withBody,
     }),
-    command({
-      operationId: 'completeRecording',
-      path: '/meetings/:meetingId/recordings/:recordingId/complete',
-      summary: 'Record that a stopped recording was stored (host or recorder)',
-      type: 'CompleteRecording',
-      params: RecordingParams,
-      body: CompleteRecordingBody,
-      data: withBody,
-    }),
-    command({
-      operationId: 'failRecording',
-      path: '/meetings/:meetingId/recordings/:recordingId/fail',
-      summary: 'Record that a recording failed (host or recorder)',
-      type: 'FailRecording',
-      params: RecordingParams,
-      body: FailRecordingBody,
-      data: withBody,
-    }),
+    // No completeRecording nor failRecording route: the SFU node recording the meeting completes or
+    // fails it as itself (sfu-node/README.md, "Recording"); a host must not claim a file exists.
     command({
       operationId: 'sendChatMessage',
       path: '/meetings/:meetingId/chat-messages',

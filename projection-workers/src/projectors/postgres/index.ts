@@ -1,7 +1,9 @@
 import type { ClientBase } from 'pg';
 import type { Projector } from '../projector.js';
+import { aiTasksProjector } from './ai-tasks-projector.js';
 import { chatProjector } from './chat-projector.js';
 import { meetingAccessProjector } from './meeting-access-projector.js';
+import { meetingDocumentsProjector } from './meeting-documents-projector.js';
 import { mediaStreamsProjector } from './media-streams-projector.js';
 import { meetingsProjector } from './meetings-projector.js';
 import { operationLogsProjector } from './operation-logs-projector.js';
@@ -10,9 +12,11 @@ import { systemConfigsProjector } from './system-configs-projector.js';
 import { usersProjector } from './users-projector.js';
 
 export {
+  aiTasksProjector,
   chatProjector,
   mediaStreamsProjector,
   meetingAccessProjector,
+  meetingDocumentsProjector,
   meetingsProjector,
   operationLogsProjector,
   signalingSessionsProjector,
@@ -34,4 +38,6 @@ export const postgresProjectors: readonly Projector<ClientBase>[] = [
   operationLogsProjector,
   systemConfigsProjector,
   signalingSessionsProjector,
+  aiTasksProjector,
+  meetingDocumentsProjector,
 ];
