@@ -135,6 +135,24 @@ function ensureEtcd() {
 }
 
 /**
+ * Debian's docker-compose (1.29), which validates docker-compose.yml without a container engine
+ * (scripts/docker-compose.int.test.ts). Without recommends: no engine is installed, none is started.
+ */
+function ensureDockerCompose() {
+  if (existsSync('/usr/bin/docker-compose')) return;
+  log('installing docker-compose (the compose file test validates docker-compose.yml)');
+  const install = () =>
+    spawnSync(
+      'apt-get',
+      ['install', '-y', '--no-install-recommends', '-o', 'DPkg::Lock::Timeout=900', 'docker-compose'],
+      { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } },
+    ).status === 0;
+  if (install()) return;
+  run('apt-get update -o DPkg::Lock::Timeout=900');
+  if (!install()) log('could not install docker-compose; the compose file test will skip its CLI check');
+}
+
+/**
  * The S3-compatible server the storage tests start privately: a throw-away Ceph (one monitor, one
  * in-memory OSD) with radosgw, from Debian (MinIO is not packaged here). Installed when missing,
  * never started here: with no S3_ENDPOINT the services run without object storage.
@@ -215,5 +233,6 @@ ensureOpensmtpd();
 await ensurePostgres();
 await ensureRedis();
 ensureEtcd();
+ensureDockerCompose();
 ensureCeph();
 ensureChromium();

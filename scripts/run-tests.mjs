@@ -20,6 +20,8 @@ const workspaces = [
   'sfu-node',
   'web-client',
   'ai-worker',
+  // Not a workspace: the repository-level checks (docker-compose.int.test.ts).
+  'scripts',
 ];
 const filter = process.argv.slice(2);
 
@@ -60,6 +62,8 @@ const child = spawn(
     env: {
       ...process.env,
       NODE_ENV: 'test',
+      // Workers started by the tests serve /metrics on any free port, never a fixed one two runs share.
+      METRICS_PORT: process.env.METRICS_PORT || '0',
       MEDIASOUP_WORKER_BIN: process.env.MEDIASOUP_WORKER_BIN || workerBinaryPath(),
     },
   },

@@ -5,6 +5,7 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { after, test } from 'node:test';
 import { CommandHandler } from '@meetings/command-service/commands';
+import { metricValue, scrape } from '@meetings/command-service/testing';
 import { PostgresEventStore } from '@meetings/db';
 import { useTestDatabase } from '@meetings/db/testing';
 import { createUpcasterRegistry, streams } from '@meetings/events';
@@ -273,4 +274,27 @@ test('a worker killed mid-task: its lease runs out and another worker retries th
     ['AiTaskRequested', 'AiTaskStarted', 'AiTaskAttemptFailed', 'AiTaskStarted', 'AiTaskCompleted'],
   );
   assert.equal(events[2]!.data.error, 'The worker stopped before the attempt finished.');
+});
+
+test('GET /metrics counts the outcomes, the tasks by status and the appends', async () => {
+  const store = storeOf();
+  const meetingId = await meetingFixture(store, HOST);
+  const taskId = await requestTask(store, meetingId, HOST, 'speaking_time');
+  const worker = await startAiWorker(testConfig(database.db.url), silent, { workerId: 'w-metrics' });
+  try {
+    const row = await waitForRow(database.pool, taskId, settled);
+    assert.equal(row.status, 'completed');
+    const baseUrl = `http://127.0.0.1:${worker.metricsPort}`;
+    const text = await scrape(baseUrl);
+    assert.equal(
+      metricValue(text, 'ai_task_outcomes_total', { outcome: 'completed', service: 'ai-worker' }),
+      1,
+    );
+    assert.ok(metricValue(text, 'ai_tasks', { status: 'completed' }) >= 1);
+    assert.ok(metricValue(text, 'event_store_append_duration_seconds_count', { outcome: 'ok' }) >= 2);
+    assert.ok(!text.includes(taskId) && !text.includes(HOST), 'no ids in labels');
+    assert.equal((await fetch(`${baseUrl}/health/ready`)).status, 200);
+  } finally {
+    await worker.stop();
+  }
 });

@@ -1,4 +1,5 @@
 import { ConfigError, DatabaseUrl, LogLevel, parseConfig } from '@meetings/events';
+import { metricsSettings } from '@meetings/command-service/http';
 import { z } from 'zod';
 
 const PositiveInt = z.coerce.number().int().positive();
@@ -35,6 +36,8 @@ export const ConfigSchema = z
     AI_TASK_POLL_INTERVAL_MS: PositiveInt.default(500),
     /** Kafka: pending tasks handed to `meeting.tasks` per dispatcher pass, highest priority first. */
     AI_TASK_DISPATCH_BATCH: PositiveInt.default(100),
+    /** Where GET /metrics, /health/live and /health/ready listen (no auth: keep it private). */
+    ...metricsSettings(9467),
   })
   .superRefine((c, ctx) => {
     if (c.AI_TASK_RETRY_MAX_MS < c.AI_TASK_RETRY_BASE_MS) {

@@ -1,5 +1,6 @@
 import { CommandHandler } from '@meetings/command-service/commands';
-import { createPool, PostgresEventStore } from '@meetings/db';
+import { createMetrics, InstrumentedEventStore, startHealthServer } from '@meetings/command-service/http';
+import { createPool, PostgresEventStore, withTimeout } from '@meetings/db';
 import { createUpcasterRegistry } from '@meetings/events';
 import { Kafka, logLevel } from 'kafkajs';
 import type { ConsumerConfig } from 'kafkajs';
@@ -15,6 +16,7 @@ import { TaskRunner } from './application/task-runner.js';
 import type { Config } from './config.js';
 import type { Analysis } from './ports/analysis.js';
 import type { Outcome } from './ports/task-queue.js';
+import { aiWorkerMetrics } from './metrics/ai-worker-metrics.js';
 
 export interface AiWorkerOptions {
   workerId: string;
@@ -27,6 +29,8 @@ export interface AiWorkerOptions {
 }
 
 export interface RunningAiWorker {
+  /** The port of its /metrics, /health/live and /health/ready (METRICS_PORT; 0 picks one). */
+  metricsPort: number;
   /** Finishes the task in hand, then releases every connection. */
   stop(): Promise<void>;
 }
@@ -42,7 +46,20 @@ export async function startAiWorker(
 ): Promise<RunningAiWorker> {
   const pool = createPool({ connectionString: config.DATABASE_URL, max: config.DB_POOL_SIZE }, logger);
   await pool.query('SELECT 1');
-  const store = new PostgresEventStore(pool);
+  const metrics = createMetrics('ai-worker');
+  const counted = aiWorkerMetrics(metrics, pool);
+  const onOutcome = (taskId: string, outcome: Outcome) => {
+    counted(taskId, outcome);
+    options.onOutcome?.(taskId, outcome);
+  };
+  const health = await startHealthServer({
+    host: config.METRICS_HOST,
+    port: config.METRICS_PORT,
+    registry: metrics,
+    logger,
+    checkReady: () => withTimeout(pool.query('SELECT 1'), 1500, 'readiness').then(() => undefined),
+  });
+  const store = new InstrumentedEventStore(new PostgresEventStore(pool), metrics);
   const upcasters = createUpcasterRegistry();
   const runner = new TaskRunner({
     commands: new CommandHandler(store, upcasters, { maxAttempts: 10, cacheSize: 10_000 }),
@@ -77,15 +94,17 @@ export async function startAiWorker(
       groupId: config.KAFKA_GROUP_ID,
       logger,
       ...(options.kafkaConsumer ? { consumer: options.kafkaConsumer } : {}),
-      ...(options.onOutcome ? { onOutcome: options.onOutcome } : {}),
+      onOutcome,
     });
     await consumer.start();
     await dispatcher.start();
     logger.info({ queue: 'kafka', brokers: config.KAFKA_BROKERS }, 'ai-worker running');
     return {
+      metricsPort: health.port,
       stop: async () => {
         await dispatcher.stop();
         await consumer.stop();
+        await health.close();
         await pool.end();
       },
     };
@@ -98,13 +117,15 @@ export async function startAiWorker(
     leaseMs: config.AI_TASK_LEASE_MS,
     pollIntervalMs: config.AI_TASK_POLL_INTERVAL_MS,
     logger,
-    ...(options.onOutcome ? { onOutcome: options.onOutcome } : {}),
+    onOutcome,
   });
   worker.start();
   logger.info({ queue: 'local' }, 'ai-worker running');
   return {
+    metricsPort: health.port,
     stop: async () => {
       await worker.stop();
+      await health.close();
       await pool.end();
     },
   };

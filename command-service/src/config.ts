@@ -1,5 +1,11 @@
 import { ConfigError, CorsOrigins, parseConfig, STORE_SETTINGS } from '@meetings/events';
-import { ETCD_SETTINGS, MONGO_SETTINGS } from '@meetings/db';
+import {
+  ETCD_SETTINGS,
+  EVENT_STORE_SETTINGS,
+  EVENTSTORE_URL_GIVEN,
+  eventStoreUrlGiven,
+  MONGO_SETTINGS,
+} from '@meetings/db';
 import { STORAGE_KEYS_GIVEN, STORAGE_SETTINGS, storageKeysGiven } from '@meetings/storage';
 import { z } from 'zod';
 import {
@@ -19,6 +25,7 @@ export const ConfigSchema = z
     ...STORE_SETTINGS,
     DB_POOL_SIZE: PositiveInt.default(10),
     ...ETCD_SETTINGS,
+    ...EVENT_STORE_SETTINGS,
     ...MONGO_SETTINGS,
     SESSION_TTL_SECONDS: PositiveInt.default(3600),
     BODY_LIMIT_BYTES: PositiveInt.default(64 * 1024),
@@ -45,7 +52,17 @@ export const ConfigSchema = z
     TEMP_UPLOAD_SWEEP_INTERVAL_SECONDS: PositiveInt.default(3600),
   })
   .refine(headersWithinRequest, HEADERS_WITHIN_REQUEST)
-  .refine(storageKeysGiven, STORAGE_KEYS_GIVEN);
+  .refine(storageKeysGiven, STORAGE_KEYS_GIVEN)
+  .refine(eventStoreUrlGiven, EVENTSTORE_URL_GIVEN)
+  // Registration appends the user with its username/email reservation streams atomically, which
+  // EventStoreDB cannot do (README "EventStoreDB"): refused at start rather than failing per request.
+  .refine((c) => c.EVENT_STORE !== 'eventstoredb', {
+    message:
+      'EVENT_STORE=eventstoredb is not supported by the command service: registration needs an atomic ' +
+      'append to several streams (the user and its username/email reservations), which EventStoreDB ' +
+      'cannot do; see README "EventStoreDB"',
+    path: ['EVENT_STORE'],
+  });
 
 export type Config = z.infer<typeof ConfigSchema>;
 

@@ -25,6 +25,8 @@ import { httpTimeouts } from './config.js';
 import type { Config } from './config.js';
 import { createApp } from './http/app.js';
 import { createHttpServer } from './http/server.js';
+import { createMetrics } from './http/metrics.js';
+import { InstrumentedEventStore } from './adapters/metrics/instrumented-event-store.js';
 import { accountRoutes } from './http/routes/account-routes.js';
 import { aiTaskRoutes } from './http/routes/ai-task-routes.js';
 import { configRoutes } from './http/routes/config-routes.js';
@@ -52,7 +54,8 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   redis.on('error', logConnectionErrors(logger, 'Redis'));
   await Promise.all([redis.connect(), pool.query('SELECT 1')]);
 
-  const store = new PostgresEventStore(pool);
+  const metrics = createMetrics('command-service');
+  const store = new InstrumentedEventStore(new PostgresEventStore(pool), metrics);
   const vault = new PostgresPersonalDataVault(pool);
   const commands = new CommandHandler(store, createUpcasterRegistry(), {
     maxAttempts: config.COMMAND_MAX_ATTEMPTS,
@@ -111,6 +114,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
         }
       : {}),
     logger,
+    metrics,
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
     corsOrigins: config.CORS_ORIGINS,
     // Answers within READY_TIMEOUT_MS even while a server is silent; ready again once both answer.

@@ -22,3 +22,15 @@ export type { CloseReason as SignalingCloseReason } from './signaling/signaling-
 export { SignalingSweeper } from './signaling/signaling-sweeper.js';
 export type { SignalingSweeperDeps, SweepLiveness } from './signaling/signaling-sweeper.js';
 export * from './mongo/index.js';
+export * from './backup/index.js';
+export {
+  createEventStore,
+  EVENT_STORE_SETTINGS,
+  EVENTSTORE_URL_GIVEN,
+  eventStoreUrlGiven,
+} from './event-store/select.js';
+export type { EventStoreSettings } from './event-store/select.js';
+export {
+  EsdbEventStore,
+  MultiStreamAppendUnsupportedError,
+} from './event-store/eventstoredb/esdb-event-store.js';

@@ -1,5 +1,6 @@
 import { ConfigError, parseConfig, STORE_SETTINGS } from '@meetings/events';
 import { MONGO_SETTINGS } from '@meetings/db';
+import { metricsSettings } from '@meetings/command-service/http';
 import { z } from 'zod';
 
 const PositiveInt = z.coerce.number().int().positive();
@@ -36,6 +37,8 @@ export const ConfigSchema = z
     NOTIFY_RETRY_MAX_MS: PositiveInt.default(300_000),
     /** A worker not heard of this long is dead: another takes back the jobs it held. */
     NOTIFY_HEARTBEAT_TTL_MS: z.coerce.number().int().min(300).default(15_000),
+    /** Where GET /metrics, /health/live and /health/ready listen (no auth: keep it private). */
+    ...metricsSettings(9466),
   })
   .superRefine((c, ctx) => {
     if (c.SMTP_HOST && !c.SMTP_FROM) {

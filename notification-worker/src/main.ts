@@ -1,6 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { createPool, logConnectionErrors, logDestination, REDIS_OUTAGE_OPTIONS } from '@meetings/db';
+import { createMetrics, startHealthServer } from '@meetings/command-service/http';
+import {
+  createPool,
+  logConnectionErrors,
+  logDestination,
+  REDIS_OUTAGE_OPTIONS,
+  withTimeout,
+} from '@meetings/db';
 import { loadConfigOrExit } from '@meetings/events';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
@@ -9,6 +16,7 @@ import { SmtpMailer } from './adapters/smtp/smtp-mailer.js';
 import { loadConfig } from './config.js';
 import { NotificationWorker } from './notification-worker.js';
 import { RedisJobQueue } from './queue/redis-job-queue.js';
+import { notificationMetrics } from './metrics/notification-metrics.js';
 
 const config = loadConfigOrExit('notification-worker', loadConfig);
 const workerId = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
@@ -38,7 +46,9 @@ const mailer = config.SMTP_HOST
   : null;
 if (!mailer) logger.warn('SMTP_HOST is not set: email jobs are logged, not sent');
 
+const metrics = createMetrics('notification-worker');
 const worker = new NotificationWorker({
+  onOutcome: notificationMetrics(metrics, redis),
   queue: new RedisJobQueue(redis, blocking, workerId, config.NOTIFY_HEARTBEAT_TTL_MS),
   directory: new PostgresRecipientDirectory(pool),
   mailer,
@@ -49,6 +59,14 @@ const worker = new NotificationWorker({
   heartbeatTtlMs: config.NOTIFY_HEARTBEAT_TTL_MS,
 });
 await worker.start();
+const health = await startHealthServer({
+  host: config.METRICS_HOST,
+  port: config.METRICS_PORT,
+  registry: metrics,
+  logger,
+  checkReady: () =>
+    withTimeout(Promise.all([pool.query('SELECT 1'), redis.ping()]), 1500, 'readiness').then(() => undefined),
+});
 logger.info(
   { smtp: config.SMTP_HOST ? `${config.SMTP_HOST}:${config.SMTP_PORT}` : null },
   'notification-worker running',
@@ -59,6 +77,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     logger.info({ signal }, 'shutting down: finishing the job in hand');
     worker
       .stop()
+      .then(() => health.close())
       .then(() => {
         mailer?.close();
         return Promise.allSettled([pool.end(), redis.quit(), blocking.quit()]);

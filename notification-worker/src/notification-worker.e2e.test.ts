@@ -4,7 +4,7 @@ import { after, before, test } from 'node:test';
 import { PostgresEventStore } from '@meetings/db';
 import { createTestDatabase } from '@meetings/db/testing';
 import type { TestDatabase } from '@meetings/db/testing';
-import { deleteKeys } from '@meetings/command-service/testing';
+import { deleteKeys, metricValue, scrape } from '@meetings/command-service/testing';
 import { currentSchemaVersion, streams } from '@meetings/events';
 import type { EventType, NewEvent } from '@meetings/events';
 import { createProjections, createRunners, ProjectionWorker } from '@meetings/projection-workers';
@@ -216,5 +216,29 @@ test('without SMTP settings an email job is logged and acknowledged', async () =
   assert.ok(!line.includes(dave.email), 'the log names the user id, not the address');
   await until(async () => (await pendingJobs()) === 0, 'acknowledged');
   assert.deepEqual(await smtpd.mailbox(dave.mailbox), []);
+  await stopWorker(w);
+});
+
+test('GET /metrics on the metrics port counts job outcomes and the queue by state', async () => {
+  const erin = await addUser(pool);
+  const w = worker({ SMTP_HOST: '', SMTP_FROM: '' });
+  await w.logged('notification-worker running');
+  const listening = w
+    .output()
+    .split('\n')
+    .find((l) => l.includes('metrics and health listening'));
+  assert.ok(listening, w.output());
+  const baseUrl = `http://127.0.0.1:${(JSON.parse(listening) as { port: number }).port}`;
+  const job = emailJob(erin.id);
+  await redis.lpush(NOTIFICATION_QUEUE_KEY, JSON.stringify(job), 'not a job');
+  await until(async () => (await pendingJobs()) === 0, 'both taken');
+
+  const text = await scrape(baseUrl);
+  assert.equal(metricValue(text, 'notification_jobs_total', { outcome: 'logged' }), 1);
+  assert.equal(metricValue(text, 'notification_jobs_total', { outcome: 'invalid' }), 1);
+  assert.equal(metricValue(text, 'notification_queue_jobs', { state: 'queued' }), 0);
+  assert.ok(metricValue(text, 'notification_queue_jobs', { state: 'dead' }) >= 1);
+  assert.ok(!text.includes(erin.id) && !text.includes(erin.email), 'no personal data');
+  assert.equal((await fetch(`${baseUrl}/health/ready`)).status, 200);
   await stopWorker(w);
 });

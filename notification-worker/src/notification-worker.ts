@@ -17,7 +17,12 @@ export interface NotificationWorkerOptions {
   retryMaxMs: number;
   heartbeatTtlMs: number;
   now?: () => number;
+  /** Told what became of each job taken (the worker's /metrics). */
+  onOutcome?: (outcome: JobOutcome) => void;
 }
+
+/** What became of a job: sent, retried later, buried, logged (no gateway), dropped (no recipient), invalid. */
+export type JobOutcome = 'sent' | 'retry' | 'dead' | 'logged' | 'dropped' | 'invalid';
 
 /** How long a take blocks: the longest a stop waits for the loop to notice. */
 const TAKE_TIMEOUT_SECONDS = 1;
@@ -98,21 +103,25 @@ export class NotificationWorker {
       if (!(error instanceof InvalidNotificationJobError)) throw error;
       this.o.logger.error({ reason: error.message }, 'not a notification job; moved to the dead list');
       await this.o.queue.bury(raw, JSON.stringify({ entry: raw, failure: `invalid: ${error.message}` }));
+      this.o.onOutcome?.('invalid');
       return;
     }
     const about = { jobId: job.jobId, kind: job.kind, userId: job.to.userId, meetingId: job.meetingId };
     if (job.type === 'sms') {
       this.o.logger.info({ ...about, text: job.message }, 'sms job logged: no SMS gateway');
-      return this.o.queue.ack(raw);
+      await this.o.queue.ack(raw);
+      return this.o.onOutcome?.('logged');
     }
     if (!this.o.mailer) {
       this.o.logger.info({ ...about, subject: job.subject }, 'email job logged: no SMTP configured');
-      return this.o.queue.ack(raw);
+      await this.o.queue.ack(raw);
+      return this.o.onOutcome?.('logged');
     }
     const to = await this.o.directory.emailOf(job.to.userId);
     if (to === null) {
       this.o.logger.info(about, 'email job dropped: the user is deleted, disabled or has no email');
-      return this.o.queue.ack(raw);
+      await this.o.queue.ack(raw);
+      return this.o.onOutcome?.('dropped');
     }
     const started = this.now();
     try {
@@ -122,6 +131,7 @@ export class NotificationWorker {
       return this.failed(raw, job, error);
     }
     await this.o.queue.ack(raw);
+    this.o.onOutcome?.('sent');
     this.o.logger.info({ ...about, sendMs: this.now() - started }, 'email sent');
   }
 
@@ -133,10 +143,12 @@ export class NotificationWorker {
     if (error.permanent || attempt >= this.o.maxAttempts) {
       this.o.logger.error(about, 'email not sent; moved to the dead list');
       await this.o.queue.bury(raw, JSON.stringify({ ...next, failure: error.message }));
+      this.o.onOutcome?.('dead');
       return;
     }
     const delayMs = Math.min(this.o.retryBaseMs * 2 ** (attempt - 1), this.o.retryMaxMs);
     this.o.logger.warn({ ...about, delayMs }, 'email not sent; will retry');
     await this.o.queue.retryAt(raw, JSON.stringify(next), this.now() + delayMs);
+    this.o.onOutcome?.('retry');
   }
 }

@@ -1,5 +1,6 @@
 import { ConfigError, parseConfig, STORE_SETTINGS } from '@meetings/events';
 import { ETCD_SETTINGS, MONGO_SETTINGS } from '@meetings/db';
+import { metricsSettings } from '@meetings/command-service/http';
 import { z } from 'zod';
 import { KafkaBrokers } from './adapters/kafka/brokers-setting.js';
 
@@ -28,6 +29,10 @@ export const ConfigSchema = z.object({
   KAFKA_MAX_WAIT_MS: PositiveInt.default(100),
   /** Comma-separated projection names to run, or "all". */
   PROJECTIONS: z.string().min(1).default('all'),
+  /** Where GET /metrics, /health/live and /health/ready listen (no auth: keep it private). */
+  ...metricsSettings(9464),
+  /** A projection more events than this behind the head of the log makes /health/ready 503. */
+  PROJECTION_READY_MAX_LAG_EVENTS: z.coerce.number().int().min(0).default(10_000),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
@@ -37,4 +42,15 @@ export { ConfigError };
 /** Parses the environment; a missing or wrong setting fails with one line naming it. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return parseConfig(ConfigSchema, env);
+}
+
+/** What createProjections takes from the settings; the connections come from the caller. */
+export function projectionSettings(config: Config) {
+  return {
+    redisKeyPrefix: config.REDIS_KEY_PREFIX,
+    batchSize: config.PROJECTION_BATCH_SIZE,
+    pollIntervalMs: config.PROJECTION_POLL_INTERVAL_MS,
+    maxAttempts: config.PROJECTION_MAX_ATTEMPTS,
+    notifyMaxAgeSeconds: config.NOTIFY_MAX_AGE_SECONDS,
+  };
 }

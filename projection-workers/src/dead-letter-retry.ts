@@ -1,7 +1,6 @@
 import { decodeEvent } from '@meetings/events';
 import type { EventStore, UpcasterRegistry } from '@meetings/events';
-import type { DecodedEvent } from '@meetings/events';
-import { CheckpointConflict } from './ports/checkpoint-store.js';
+import { applyOutsideRuns } from './ops/apply-outside-runs.js';
 import type { DeadLetterStore } from './ports/dead-letter-store.js';
 import type { Projection } from './projections.js';
 
@@ -29,29 +28,12 @@ export async function retryDeadLetter(
   if (!recorded) throw new Error(`event ${letter.eventId} is not in the store`);
   try {
     const event = decodeEvent(deps.upcasters, recorded);
-    await applyOutsideRuns(projection, event);
+    await applyOutsideRuns(projection, [event]);
     await deps.deadLetters.markResolved(id);
     return { status: 'resolved' };
   } catch (error) {
     const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     await deps.deadLetters.markFailedAgain(id, message);
     return { status: 'failed', error: message };
-  }
-}
-
-/**
- * Applies one event without moving the checkpoint, in a run of its own: fenced like the worker's
- * (never into a Redis that lost its state), and opened again when the worker, running meanwhile,
- * moved the checkpoint under it.
- */
-async function applyOutsideRuns(projection: Projection, event: DecodedEvent): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    const run = await projection.target.open(projection.projector.name);
-    try {
-      await run.commit((tx) => projection.projector.apply(tx, [event]), null);
-      return;
-    } catch (error) {
-      if (!(error instanceof CheckpointConflict) || attempt >= 10) throw error;
-    }
   }
 }

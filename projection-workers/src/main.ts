@@ -11,16 +11,21 @@ import {
 import { hostname } from 'node:os';
 import { Etcd3 } from 'etcd3';
 import { Kafka, logLevel } from 'kafkajs';
-import type { Producer } from 'kafkajs';
+import type { Admin, Producer } from 'kafkajs';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { kafkaLogCreator } from './adapters/kafka/kafka-log.js';
-import { loadConfig } from './config.js';
+import { loadConfig, projectionSettings } from './config.js';
 import { kafkaRunnerSources } from './adapters/kafka/kafka-runner-sources.js';
 import { PostgresDeadLetterStore } from './adapters/postgres/postgres-dead-letter-store.js';
 import { createProjections, createRunners } from './projections.js';
 import type { RunnerSources } from './projections.js';
 import { ProjectionWorker } from './runner/projection-worker.js';
+import { createMetrics } from '@meetings/command-service/http';
+import { projectionMetrics } from './metrics/projection-metrics.js';
+import { startWorkerHealth } from './metrics/worker-health.js';
+import { kafkaConsumerLag } from './metrics/kafka-consumer-lag.js';
+import { PUBLIC_CATEGORIES, topicOf } from './relay/topics.js';
 
 const config = loadConfigOrExit('projection-workers', loadConfig);
 const logger = pino(
@@ -39,15 +44,13 @@ const mongo = config.MONGO_URL
   ? createMongo({ url: config.MONGO_URL, database: config.MONGO_DATABASE, appName: 'projection-workers' })
   : undefined;
 
+const metrics = createMetrics('projection-workers');
 const deps = {
+  metrics: projectionMetrics(metrics),
   pool,
   redis,
-  redisKeyPrefix: config.REDIS_KEY_PREFIX,
   logger,
-  batchSize: config.PROJECTION_BATCH_SIZE,
-  pollIntervalMs: config.PROJECTION_POLL_INTERVAL_MS,
-  maxAttempts: config.PROJECTION_MAX_ATTEMPTS,
-  notifyMaxAgeSeconds: config.NOTIFY_MAX_AGE_SECONDS,
+  ...projectionSettings(config),
   etcd,
   mongo: mongo?.db,
 };
@@ -56,6 +59,7 @@ const wanted =
 const projections = createProjections(deps).filter((p) => !wanted || wanted.has(p.projector.name));
 // The full profile: every projection consumes the Kafka topics the relay fills.
 let dlqProducer: Producer | null = null;
+let lagAdmin: Admin | null = null;
 let sources: RunnerSources | undefined;
 if (config.KAFKA_BROKERS) {
   process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
@@ -65,6 +69,20 @@ if (config.KAFKA_BROKERS) {
     logLevel: logLevel.INFO,
     logCreator: kafkaLogCreator(logger),
   });
+  // The consumer groups' lag in /metrics (kafka_consumer_lag_messages), read with the admin API.
+  lagAdmin = kafka.admin();
+  await lagAdmin.connect();
+  kafkaConsumerLag(
+    metrics,
+    lagAdmin,
+    projections
+      .filter((p) => !p.readsLog)
+      .map((p) => ({
+        projection: p.projector.name,
+        groupId: `${config.KAFKA_GROUP_PREFIX}${p.projector.name}`,
+      })),
+    PUBLIC_CATEGORIES.map(topicOf),
+  );
   dlqProducer = kafka.producer();
   await dlqProducer.connect();
   sources = kafkaRunnerSources({
@@ -82,6 +100,16 @@ if (config.KAFKA_BROKERS) {
 }
 const worker = new ProjectionWorker(createRunners(deps, projections, sources), logger);
 worker.start();
+const health = await startWorkerHealth({
+  host: config.METRICS_HOST,
+  port: config.METRICS_PORT,
+  registry: metrics,
+  pool,
+  redis,
+  readers: worker.runners,
+  maxLagEvents: config.PROJECTION_READY_MAX_LAG_EVENTS,
+  logger,
+});
 // No HTTP port: the registration says where the worker runs and what it projects.
 const registration =
   config.ETCD_ENDPOINTS.length > 0
@@ -110,6 +138,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     logger.info({ signal }, 'shutting down: finishing batches');
     worker
       .stop()
+      .then(() => health.close())
       .then(() => registration?.stop())
       .then(() => etcd?.close())
       .then(() =>
@@ -117,6 +146,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
           pool.end(),
           redis.quit(),
           dlqProducer?.disconnect(),
+          lagAdmin?.disconnect(),
           mongo?.close(),
           closeLogSinks(),
         ]),

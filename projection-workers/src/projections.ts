@@ -21,6 +21,7 @@ import type { Projector } from './projectors/projector.js';
 import { RoomCacheProjector } from './projectors/redis/room-cache-projector.js';
 import { SessionRolesProjector } from './projectors/redis/session-roles-projector.js';
 import { ProjectionRunner } from './runner/projection-runner.js';
+import type { RunnerMetrics } from './ports/runner-metrics.js';
 
 export interface ProjectionDeps {
   pool: pg.Pool;
@@ -35,6 +36,8 @@ export interface ProjectionDeps {
   etcd?: Etcd3;
   /** Given (MONGO_URL set): the analytics database the `mongo-analytics` projection writes. */
   mongo?: Db;
+  /** Given: the runners report batch sizes and dead letters (the workers' /metrics). */
+  metrics?: RunnerMetrics;
 }
 
 /** A projector with the target it writes to. */
@@ -112,6 +115,7 @@ export function createRunners(
         logger: deps.logger,
         batchSize: deps.batchSize,
         maxAttempts: deps.maxAttempts,
+        ...(deps.metrics ? { metrics: deps.metrics } : {}),
       }),
   );
 }

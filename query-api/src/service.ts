@@ -1,5 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { createHttpServer } from '@meetings/command-service/http';
+import {
+  createHttpServer,
+  createMetrics,
+  InstrumentedEventStore,
+  websocketGauge,
+} from '@meetings/command-service/http';
 import { RedisSessionStore } from '@meetings/command-service/sessions';
 import {
   createMongo,
@@ -66,6 +71,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   }
   await Promise.all([redis.connect(), subscriber.connect(), pool.query('SELECT 1')]);
 
+  const metrics = createMetrics('query-api');
   const sessions = new RedisSessionStore(redis, config.SESSION_TTL_SECONDS);
   const meetings = new MeetingsReader(pool);
   const rooms = new RoomCache(redis);
@@ -104,6 +110,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     sessions,
     readYourWrites,
     logger,
+    metrics,
     corsOrigins: config.CORS_ORIGINS,
     // Answers within READY_TIMEOUT_MS even while a server is silent; ready again once all answer.
     checkReady: async () => {
@@ -126,7 +133,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
           logger,
         )
       : new RedisNodeLiveness(redis, 'query-api', nodeId, config.NODE_HEARTBEAT_TTL_SECONDS, logger);
-  const store = new PostgresEventStore(pool);
+  const store = new InstrumentedEventStore(new PostgresEventStore(pool), metrics);
   const signaling = new SignalingRecorder(store, nodeId, logger);
   const sweeper = new SignalingSweeper({
     // SFU nodes' sessions (`sfu:<name>`) are the SFU nodes' to sweep: their liveness is not ours.
@@ -148,6 +155,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     { sessionCheckMs: config.WS_SESSION_CHECK_MS, sessionStoreEvents: redis },
   );
   sockets.attach(server);
+  websocketGauge(metrics, 'rooms', () => sockets.connections);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);

@@ -3,6 +3,7 @@ import { availableParallelism, hostname } from 'node:os';
 import { ETCD_SETTINGS, MONGO_SETTINGS } from '@meetings/db';
 import { ConfigError, DatabaseUrl, LogLevel, parseConfig, RedisUrl } from '@meetings/events';
 import { STORAGE_KEYS_GIVEN, STORAGE_SETTINGS, storageConfigFrom, storageKeysGiven } from '@meetings/storage';
+import { metricsSettings } from '@meetings/command-service/http';
 import { z } from 'zod';
 
 const Port = z.coerce.number().int().min(1024).max(65535);
@@ -99,6 +100,8 @@ export const SfuConfigSchema = z
     SFU_PLACEMENT_INTERVAL_MS: PositiveInt.min(100).max(60_000).default(1000),
     /** How often the node reports its load (peers, rooms) to the registry. */
     SFU_LOAD_REPORT_MS: PositiveInt.min(100).max(60_000).default(2000),
+    /** Where GET /metrics, /health/live and /health/ready listen (no auth: keep it private). 0: any free port. */
+    ...metricsSettings(9468),
     LOG_LEVEL: LogLevel,
   })
   .refine(storageKeysGiven, STORAGE_KEYS_GIVEN)
@@ -146,6 +149,8 @@ export const SfuConfigSchema = z
     placementIntervalMs: c.SFU_PLACEMENT_INTERVAL_MS,
     loadReportMs: c.SFU_LOAD_REPORT_MS,
     logLevel: c.LOG_LEVEL,
+    metricsHost: c.METRICS_HOST,
+    metricsPort: c.METRICS_PORT,
     mongo: { MONGO_URL: c.MONGO_URL, MONGO_DATABASE: c.MONGO_DATABASE },
   }));
 

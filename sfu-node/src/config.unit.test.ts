@@ -45,6 +45,8 @@ test('config: defaults, one worker per core', () => {
     placementIntervalMs: 1000,
     loadReportMs: 2000,
     logLevel: 'info',
+    metricsHost: '127.0.0.1',
+    metricsPort: 9468,
     mongo: { MONGO_URL: undefined, MONGO_DATABASE: 'meeting_system' },
   });
 });

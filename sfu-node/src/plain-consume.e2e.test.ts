@@ -7,6 +7,7 @@ import { commandApi, joinWhenPresent, startMediaStack } from './testing/media-st
 import type { MediaStack } from './testing/media-stack.js';
 import { RtpCounter } from './testing/plain-receiver.js';
 import { SignalingClient } from './testing/signaling-client.js';
+import { metricValue, scrape } from '@meetings/command-service/testing';
 
 /*
  * Plain RTP out: ffmpeg publishes VP8 as the host over a plain send transport, the guest receives
@@ -90,6 +91,40 @@ function describeTests() {
     await Promise.all(clients.map((c) => c.close()));
     await Promise.all(counters.map((c) => c.close()));
     await stack?.stop();
+  });
+
+  // First, on a node that carries nothing yet: the gauges count exactly this test's media.
+  test('/metrics on the metrics port counts rooms, transports, producers, consumers and sockets', async () => {
+    const listening = stack.sfu.logs.find((l) => l.msg === 'metrics and health listening');
+    assert.ok(listening, 'the metrics port is logged');
+    const metricsUrl = `http://127.0.0.1:${listening.port as number}`;
+    const media = (text: string) =>
+      ['sfu_rooms', 'sfu_peers', 'sfu_transports', 'sfu_producers', 'sfu_consumers'].map((name) =>
+        metricValue(text, name),
+      );
+    assert.deepEqual(media(await scrape(metricsUrl)), [0, 0, 0, 0, 0]);
+    assert.equal((await fetch(`${metricsUrl}/health/ready`)).status, 200);
+
+    const { host, guest, meetingId } = await meetingWithGuest('metrics');
+    const hostSocket = await connect(host.token);
+    await joinWhenPresent(hostSocket, meetingId);
+    const video = await publishWithFfmpeg(hostSocket, 'video');
+    ffmpegs.push(video.ffmpeg);
+    const guestSocket = await connect(guest.token);
+    const joined = await joinWhenPresent(guestSocket, meetingId);
+    const recv = await guestSocket.request('createPlainTransport', { direction: 'recv' });
+    await guestSocket.request('consume', {
+      transportId: recv.transportId,
+      producerId: video.producerId,
+      rtpCapabilities: joined.rtpCapabilities,
+    });
+
+    const text = await scrape(metricsUrl);
+    // Rooms, peers (host, guest), transports (host's send, guest's recv), producers, consumers.
+    assert.deepEqual(media(text), [1, 2, 2, 1, 1]);
+    assert.equal(metricValue(text, 'websocket_connections', { server: 'signaling', service: 'sfu-node' }), 2);
+    assert.equal(metricValue(text, 'sfu_recordings_active'), 0);
+    assert.ok(!text.includes(meetingId) && !text.includes(host.userId), 'no ids in labels');
   });
 
   test('a plain recv transport delivers a consumer to the UDP socket the client names', async () => {

@@ -1,3 +1,4 @@
+import { createMetrics, InstrumentedEventStore, startHealthServer } from '@meetings/command-service/http';
 import { RedisSessionStore } from '@meetings/command-service/sessions';
 import {
   createPool,
@@ -5,9 +6,11 @@ import {
   PostgresEventStore,
   REDIS_OUTAGE_OPTIONS,
   SignalingRecorder,
+  withTimeout,
   SignalingSweeper,
 } from '@meetings/db';
 import { createUpcasterRegistry } from '@meetings/events';
+import type { EventStore } from '@meetings/events';
 import { S3ObjectStore } from '@meetings/storage';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -22,6 +25,7 @@ import { RecordingCommands } from './application/recording-commands.js';
 import { Sfu } from './application/sfu.js';
 import type { SfuConfig } from './config.js';
 import { SignalingServer } from './signaling/signaling-server.js';
+import { sfuMetrics } from './metrics/sfu-metrics.js';
 import { WorkerPool } from './worker-pool.js';
 
 export interface RunningSfu {
@@ -39,7 +43,8 @@ export async function startSfu(config: SfuConfig, logger: Logger): Promise<Runni
   subscriber.on('error', logConnectionErrors(logger, 'Redis subscriber'));
   const pool = createPool({ connectionString: config.databaseUrl, max: config.dbPoolSize }, logger);
   await Promise.all([redis.connect(), subscriber.connect(), pool.query('SELECT 1')]);
-  const store = new PostgresEventStore(pool);
+  const metrics = createMetrics('sfu-node');
+  const store = new InstrumentedEventStore(new PostgresEventStore(pool), metrics);
   const upcasters = createUpcasterRegistry();
   const recorder = new MediaStreamRecorder(
     store,
@@ -91,6 +96,18 @@ export async function startSfu(config: SfuConfig, logger: Logger): Promise<Runni
     sessionLog: signaling,
   });
   const port = await server.listen(config.port, config.host);
+  // Apart from the signaling port, which faces clients: /metrics has no auth.
+  sfuMetrics(metrics, { sfu, recordings, signaling: server });
+  const health = await startHealthServer({
+    host: config.metricsHost,
+    port: config.metricsPort,
+    registry: metrics,
+    logger,
+    checkReady: () =>
+      withTimeout(Promise.all([pool.query('SELECT 1'), redis.ping()]), 1500, 'readiness').then(
+        () => undefined,
+      ),
+  });
   const placement =
     config.etcdEndpoints.length > 0
       ? await registerAndPlace({ config, port, sfu, store, upcasters, pool, redis, logger })
@@ -100,6 +117,7 @@ export async function startSfu(config: SfuConfig, logger: Logger): Promise<Runni
     close: async () => {
       // Leaving the registry first: the node's meetings are placed again without waiting for the lease.
       await placement?.stop();
+      await health.close();
       await server.close();
       // Before the rooms close: running recordings fail as such, not as rooms emptied.
       await recordings.close();
@@ -124,7 +142,7 @@ export async function startSfu(config: SfuConfig, logger: Logger): Promise<Runni
 async function startRecorder(
   config: SfuConfig,
   parts: {
-    store: PostgresEventStore;
+    store: EventStore;
     upcasters: ReturnType<typeof createUpcasterRegistry>;
     rooms: RedisRoomSource;
     pool: ReturnType<typeof createPool>;
@@ -161,7 +179,7 @@ interface PlacementParts {
   config: SfuConfig;
   port: number;
   sfu: Sfu;
-  store: PostgresEventStore;
+  store: EventStore;
   upcasters: ReturnType<typeof createUpcasterRegistry>;
   pool: ReturnType<typeof createPool>;
   redis: Redis;

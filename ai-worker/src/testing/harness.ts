@@ -24,6 +24,7 @@ export const testConfig = (databaseUrl: string, overrides: Record<string, string
     AI_TASK_RETRY_MAX_MS: '20',
     AI_TASK_LEASE_MS: '1500',
     AI_TASK_POLL_INTERVAL_MS: '20',
+    METRICS_PORT: '0',
     ...overrides,
   });
 

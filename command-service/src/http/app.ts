@@ -5,6 +5,7 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from '../logger.js';
 import { correlation } from './correlation.js';
+import { httpMetrics, metricsRoute } from './metrics.js';
 import { openApiDocument } from './openapi.js';
 import { UPLOAD_ROUTE_DOCS } from './upload-docs.js';
 import { handlerFor, sendProblem } from './pipeline.js';
@@ -71,6 +72,8 @@ export function createApp(deps: AppDeps): express.Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use(correlation);
+  // First: every request is counted, refusals of the checks below and 404s included.
+  if (deps.metrics) app.use(httpMetrics(deps.metrics));
   // Preflights are answered here, before the log and the checks of commands.
   if (deps.corsOrigins?.length) app.use(corsFor(deps.corsOrigins, CORS_POLICY));
   app.use(
@@ -93,6 +96,7 @@ export function createApp(deps: AppDeps): express.Express {
 
   const document = openApiDocument(deps.routes, UPLOAD_ROUTE_DOCS);
   app.get('/openapi.json', (_req, res) => void res.json(document));
+  if (deps.metrics) app.get('/metrics', metricsRoute(deps.metrics));
   app.get('/health/live', (_req, res) => void res.json({ status: 'ok' }));
   app.get('/health/ready', (req, res) => {
     deps.checkReady().then(

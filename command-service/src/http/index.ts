@@ -13,3 +13,7 @@ export { corsFor } from './cors-origins.js';
 export type { CorsPolicy } from './cors-origins.js';
 export { SocketHeartbeat } from './socket-heartbeat.js';
 export type { PingedSocket } from './socket-heartbeat.js';
+export * from './metrics.js';
+export { metricsSettings, startHealthServer } from './health-server.js';
+export type { HealthServer, HealthServerOptions } from './health-server.js';
+export { InstrumentedEventStore } from '../adapters/metrics/instrumented-event-store.js';

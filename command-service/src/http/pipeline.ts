@@ -9,6 +9,8 @@ import type { IdempotencyStore } from '../ports/idempotency-store.js';
 import type { SessionStore } from '../ports/session-store.js';
 import { problemFromError, problems } from './problem.js';
 import type { HttpProblem } from './problem.js';
+import { commandMetrics } from './command-metrics.js';
+import type { Registry } from './metrics.js';
 import { rateLimited, rateLimitHeaders } from './rate-limit.js';
 import { bearerToken, parseIdempotencyKey, parseIfMatch, validate } from './request-checks.js';
 import type { HttpResult, RouteSpec } from './route-spec.js';
@@ -19,6 +21,8 @@ export interface PipelineDeps {
   logger: Logger;
   /** Counts the commands of signed-in users (routes with `auth`); absent, there is no limit. */
   rateLimiter?: CommandRateLimiter;
+  /** Given: each answer counts in `commands_total` (see command-metrics.ts). */
+  metrics?: Registry;
 }
 
 /** Headers an idempotent replay repeats (the rest are per response). */
@@ -44,6 +48,7 @@ export function sendProblem(req: Request, res: Response, problem: HttpProblem): 
  * a 500 carrying the correlation id, logged with its stack, never sent.
  */
 export function handlerFor(spec: RouteSpec, deps: PipelineDeps): RequestHandler {
+  const counted = deps.metrics ? commandMetrics(deps.metrics) : null;
   return async (req, res) => {
     const log = deps.logger.child({ correlationId: req.correlationId, operation: spec.operationId });
     try {
@@ -89,8 +94,10 @@ export function handlerFor(spec: RouteSpec, deps: PipelineDeps): RequestHandler 
         });
       const result = key ? await withIdempotency(deps.idempotency, scope, key, hash, run, req) : await run();
       sendResult(res, result);
+      counted?.result(spec.operationId, result);
     } catch (error) {
       const problem = problemFromError(error, req.correlationId);
+      counted?.problem(spec.operationId, problem);
       if (problem.status === 503) log.warn({ err: error }, 'command failed: a server is unavailable');
       else if (problem.status >= 500) log.error({ err: error }, 'command failed');
       else log.info({ status: problem.status, type: problem.type }, 'command refused');

@@ -74,6 +74,7 @@ export async function startProcessUnderTest(spec: ProcessSpec): Promise<ServiceU
       ...process.env,
       HOST: '127.0.0.1',
       PORT: '0',
+      METRICS_PORT: '0',
       DATABASE_URL: db.url,
       REDIS_URL: redisUrl,
       REDIS_KEY_PREFIX: redisPrefix,
@@ -194,3 +195,4 @@ export { assertRawProblem, rawExchange } from './raw-http.js';
 export type { RawAnswer } from './raw-http.js';
 export { assertHttpTimeoutSettings } from './http-timeout-settings.js';
 export { setRoleFromCli } from './set-role-cli.js';
+export { metricValue, scrape } from './metrics-text.js';

@@ -1,88 +1,64 @@
 /**
- * Ops CLI: `npm run projections -- status | dead-letters [projection] | retry <id>`.
- * Reads the same settings as the workers (DATABASE_URL, REDIS_URL, REDIS_KEY_PREFIX, MONGO_URL).
+ * Ops CLI: `npm run projections -- status | dead-letters [projection] | retry <id> | replay ... |
+ * republish ...` (see run.ts and commands/). Reads the same settings as the workers
+ * (DATABASE_URL, REDIS_URL, REDIS_KEY_PREFIX, MONGO_URL, KAFKA_BROKERS for republish).
  */
 import { createMongo, PostgresEventStore } from '@meetings/db';
-import { createUpcasterRegistry, formatCheckpoint } from '@meetings/events';
+import { createUpcasterRegistry } from '@meetings/events';
+import { Kafka, logLevel } from 'kafkajs';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { pino } from 'pino';
+import { KafkaPublisher } from '../adapters/kafka/kafka-publisher.js';
 import { PostgresDeadLetterStore } from '../adapters/postgres/postgres-dead-letter-store.js';
-import { loadConfig } from '../config.js';
-import { retryDeadLetter } from '../dead-letter-retry.js';
+import { loadConfig, projectionSettings } from '../config.js';
+import { UsageError } from '../ops/errors.js';
 import { createProjections } from '../projections.js';
+import type { CliContext } from './context.js';
+import { runCli } from './run.js';
 
-const config = loadConfig();
+const io = { out: (line: string) => console.log(line), err: (line: string) => console.error(line) };
+let config;
+try {
+  config = loadConfig();
+} catch (error) {
+  io.err((error as Error).message);
+  process.exit(2);
+}
 const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: 2 });
 const redis = new Redis(config.REDIS_URL, { keyPrefix: config.REDIS_KEY_PREFIX, lazyConnect: true });
-// With MONGO_URL, the `mongo-analytics` projection is listed and retried like the others.
+// With MONGO_URL, the `mongo-analytics` projection is listed, replayed and retried like the others.
 const mongo = config.MONGO_URL
   ? createMongo({ url: config.MONGO_URL, database: config.MONGO_DATABASE, appName: 'projections-cli' })
   : null;
-const deps = {
+const projections = createProjections({
   mongo: mongo?.db,
   pool,
   redis,
-  redisKeyPrefix: config.REDIS_KEY_PREFIX,
   logger: pino({ level: 'silent' }),
+  ...projectionSettings(config),
+});
+const brokers = config.KAFKA_BROKERS;
+const clientId = config.KAFKA_CLIENT_ID;
+const ctx: CliContext = {
+  pool,
+  store: new PostgresEventStore(pool),
+  upcasters: createUpcasterRegistry(),
+  projections,
+  deadLetters: new PostgresDeadLetterStore(pool),
   batchSize: config.PROJECTION_BATCH_SIZE,
-  pollIntervalMs: config.PROJECTION_POLL_INTERVAL_MS,
-  maxAttempts: config.PROJECTION_MAX_ATTEMPTS,
-  notifyMaxAgeSeconds: config.NOTIFY_MAX_AGE_SECONDS,
+  kafkaProfile: brokers !== undefined,
+  relayName: 'kafka-relay',
+  async connectPublisher() {
+    if (!brokers) throw new UsageError('republish needs KAFKA_BROKERS (the brokers the relay publishes to)');
+    process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
+    const publisher = new KafkaPublisher(new Kafka({ clientId, brokers, logLevel: logLevel.NOTHING }));
+    await publisher.connect();
+    return publisher;
+  },
 };
-const projections = createProjections(deps);
-const deadLetters = new PostgresDeadLetterStore(pool);
-const [command, arg] = process.argv.slice(2);
-
-async function status() {
-  const { rows } = await pool.query<{ head: string | null; n: string }>(
-    `SELECT (SELECT max(global_position) FROM es_events)::text AS head, count(*)::text AS n FROM es_events`,
-  );
-  console.log(`log: ${rows[0]!.n} events, last position ${rows[0]!.head ?? 0}`);
-  for (const { projector, target } of projections) {
-    const checkpoint = await target.loadCheckpoint(projector.name);
-    const behind = await pool.query<{ n: string }>(
-      `SELECT count(*)::text AS n FROM es_events WHERE type = ANY($1) AND (transaction_id, global_position) > ($2::text::xid8, $3)`,
-      [projector.eventTypes, String(checkpoint?.transactionId ?? 0), checkpoint?.globalPosition ?? 0],
-    );
-    const pending = await deadLetters.list({ projection: projector.name, status: 'pending' });
-    console.log(
-      `${projector.name.padEnd(16)} checkpoint ${checkpoint ? formatCheckpoint(checkpoint) : '(none)'}  behind ${behind.rows[0]!.n} events  dead letters ${pending.length}`,
-    );
-  }
-}
-
-async function list() {
-  for (const d of await deadLetters.list(arg ? { projection: arg } : {})) {
-    console.log(
-      `#${d.id} [${d.status}] ${d.projection} ${d.eventType} ${d.streamId}@${d.streamVersion} (${d.attempts} tries): ${d.error}`,
-    );
-  }
-}
-
-async function retry() {
-  const id = Number(arg);
-  if (!Number.isSafeInteger(id)) throw new Error('usage: retry <dead letter id>');
-  const outcome = await retryDeadLetter(id, {
-    deadLetters,
-    store: new PostgresEventStore(pool),
-    upcasters: createUpcasterRegistry(),
-    projections,
-  });
-  console.log(
-    outcome.status === 'resolved' ? `#${id} applied and resolved` : `#${id} failed again: ${outcome.error}`,
-  );
-  if (outcome.status === 'failed') process.exitCode = 1;
-}
-
-const commands: Record<string, () => Promise<void>> = { status, 'dead-letters': list, retry };
 try {
-  const run = commands[command ?? ''];
-  if (!run) throw new Error(`usage: npm run projections -- ${Object.keys(commands).join(' | ')}`);
-  await run();
-} catch (error) {
-  console.error((error as Error).message);
-  process.exitCode = 2;
+  process.exitCode = await runCli(ctx, process.argv.slice(2), io);
 } finally {
   await pool.end();
   redis.disconnect();

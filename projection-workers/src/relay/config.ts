@@ -1,4 +1,5 @@
 import { ConfigError, DatabaseUrl, LogLevel, parseConfig } from '@meetings/events';
+import { metricsSettings } from '@meetings/command-service/http';
 import { z } from 'zod';
 import { KafkaBrokers } from '../adapters/kafka/brokers-setting.js';
 
@@ -13,6 +14,8 @@ export const RelayConfigSchema = z.object({
   KAFKA_TOPIC_PARTITIONS: PositiveInt.default(6),
   RELAY_BATCH_SIZE: PositiveInt.default(500),
   RELAY_POLL_INTERVAL_MS: PositiveInt.default(20),
+  /** Where GET /metrics, /health/live and /health/ready listen (no auth: keep it private). */
+  ...metricsSettings(9465),
   LOG_LEVEL: LogLevel,
 });
 

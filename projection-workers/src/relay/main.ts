@@ -1,5 +1,6 @@
 import { loadConfigOrExit } from '@meetings/events';
-import { ASYNC_COMMIT, createPool } from '@meetings/db';
+import { createMetrics, startHealthServer } from '@meetings/command-service/http';
+import { ASYNC_COMMIT, createPool, withTimeout } from '@meetings/db';
 import { Kafka, logLevel } from 'kafkajs';
 import { pino } from 'pino';
 import { kafkaLogCreator } from '../adapters/kafka/kafka-log.js';
@@ -8,6 +9,7 @@ import { KafkaTopicAdmin } from '../adapters/kafka/kafka-topic-admin.js';
 import { loadRelayConfig } from './config.js';
 import { topicLayout } from './topics.js';
 import { postgresRelay } from './postgres-relay.js';
+import { relayMetrics } from './relay-metrics.js';
 
 const config = loadConfigOrExit('kafka-relay', loadRelayConfig);
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
@@ -33,6 +35,16 @@ const relay = postgresRelay({
   pollIntervalMs: config.RELAY_POLL_INTERVAL_MS,
 });
 
+const metrics = createMetrics('kafka-relay');
+relayMetrics(metrics, pool);
+const health = await startHealthServer({
+  host: config.METRICS_HOST,
+  port: config.METRICS_PORT,
+  registry: metrics,
+  logger,
+  checkReady: () => withTimeout(pool.query('SELECT 1'), 1500, 'readiness').then(() => undefined),
+});
+
 const controller = new AbortController();
 for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => controller.abort());
 logger.info({ brokers: config.KAFKA_BROKERS }, 'kafka-relay running');
@@ -48,6 +60,7 @@ while (!controller.signal.aborted) {
   }
 }
 await publisher.disconnect().catch(() => (exitCode = 1));
+await health.close();
 await pool.end();
 logger.info('kafka-relay stopped');
 process.exit(exitCode);

@@ -7,6 +7,7 @@ import type { ProjectionTarget, TargetRun } from '../ports/checkpoint-store.js';
 import type { DeadLetterStore } from '../ports/dead-letter-store.js';
 import type { EventSource } from '../ports/event-source.js';
 import type { Projector } from '../projectors/projector.js';
+import type { RunnerMetrics } from '../ports/runner-metrics.js';
 import { sleep } from './sleep.js';
 
 export interface ProjectionRunnerOptions<Tx> {
@@ -20,6 +21,8 @@ export interface ProjectionRunnerOptions<Tx> {
   /** Tries of one event before it is dead-lettered. */
   maxAttempts?: number;
   retryDelayMs?: number;
+  /** Given: batch sizes and dead letters are reported (metrics/projection-metrics.ts). */
+  metrics?: RunnerMetrics;
 }
 
 interface Decoded {
@@ -51,6 +54,11 @@ export class ProjectionRunner<Tx> {
     return this.options.projector.name;
   }
 
+  /** The event types the projection reads (for its lag). */
+  get eventTypes(): readonly string[] {
+    return this.options.projector.eventTypes;
+  }
+
   /** The checkpoint of everything applied so far (for lag and read-your-writes). */
   get position(): Checkpoint {
     return this.checkpoint;
@@ -74,6 +82,7 @@ export class ProjectionRunner<Tx> {
     });
     for await (const batch of batches) {
       await this.applyBatch(run, batch.events, batch.checkpoint);
+      this.options.metrics?.batchApplied(projector.name, batch.events.length);
       if (batch.checkpoint) this.checkpoint = batch.checkpoint;
     }
     this.log.info({ checkpoint: this.checkpoint }, 'projection stopped');
@@ -125,6 +134,7 @@ export class ProjectionRunner<Tx> {
       'event dead-lettered',
     );
     await this.options.deadLetters.record(this.options.projector.name, event, error, attempts);
+    this.options.metrics?.deadLettered(this.options.projector.name);
   }
 
   private decode(recorded: EventEnvelope): Decoded {

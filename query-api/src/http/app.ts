@@ -2,12 +2,14 @@ import {
   correlation,
   corsFor,
   HttpProblem,
+  httpMetrics,
+  metricsRoute,
   problemFromError,
   problemFromRequestError,
   problems,
   sendProblem,
 } from '@meetings/command-service/http';
-import type { CorsPolicy } from '@meetings/command-service/http';
+import type { CorsPolicy, Registry } from '@meetings/command-service/http';
 import express from 'express';
 import type { ErrorRequestHandler } from 'express';
 import { pinoHttp } from 'pino-http';
@@ -24,6 +26,8 @@ export interface AppDeps extends PipelineDeps {
   checkReady: () => Promise<void>;
   /** Origins of web pages allowed to read the API from a browser (CORS_ORIGINS); none: no CORS. */
   corsOrigins?: readonly string[];
+  /** Given: requests are counted and timed, and GET /metrics serves the registry. */
+  metrics?: Registry;
 }
 
 /** What a browser page may send and read: bearer tokens, not cookies, so no credentials. */
@@ -44,6 +48,8 @@ export function createApp(deps: AppDeps): express.Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use(correlation);
+  // First: every request is counted, 404s included.
+  if (deps.metrics) app.use(httpMetrics(deps.metrics));
   // Preflights are answered here, before the log.
   if (deps.corsOrigins?.length) app.use(corsFor(deps.corsOrigins, CORS_POLICY));
   app.use(
@@ -59,6 +65,7 @@ export function createApp(deps: AppDeps): express.Express {
 
   const document = openApiDocument(deps.routes);
   app.get('/openapi.json', (_req, res) => void res.json(document));
+  if (deps.metrics) app.get('/metrics', metricsRoute(deps.metrics));
   app.get('/health/live', (_req, res) => void res.json({ status: 'ok' }));
   app.get('/health/ready', (req, res) => {
     deps.checkReady().then(

@@ -67,6 +67,11 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  */
 export class Recorder {
   private readonly active = new Map<string, Active>();
+
+  /** Recordings this node is running now (its /metrics). */
+  get activeRecordings(): number {
+    return this.active.size;
+  }
   /** Recordings this process handled: a repeated room change must not start them again. */
   private readonly handled = new Set<string>();
   private closing = false;

@@ -32,6 +32,15 @@ export interface RoomRecordings {
 /** Peers a router takes before the meeting gets another router on another worker (SFU_MAX_PEERS_PER_ROUTER). */
 export const DEFAULT_MAX_PEERS_PER_ROUTER = 200;
 
+/** What a node carries, counted for its /metrics. */
+export interface MediaCounts {
+  rooms: number;
+  peers: number;
+  transports: number;
+  producers: number;
+  consumers: number;
+}
+
 /**
  * The node's meetings: a router per meeting, made when its first participant is admitted, on the
  * worker holding the fewest routers, and closed when the meeting ends (or its last peer leaves).
@@ -88,6 +97,23 @@ export class Sfu {
       'wrong-node',
       `the meeting is served by node ${room.sfuNodeId}: ask GET /meetings/${room.meetingId}/media-server where to connect`,
     );
+  }
+
+  /** The media this node carries now, for its /metrics (sfu-metrics.ts). */
+  async mediaCounts(): Promise<MediaCounts> {
+    const counts: MediaCounts = { rooms: 0, peers: 0, transports: 0, producers: 0, consumers: 0 };
+    for (const entry of this.meetings.values()) {
+      const room = await entry.ready.catch(() => null);
+      if (!room || room.closed) continue;
+      counts.rooms += 1;
+      for (const peer of room.peers.values()) {
+        counts.peers += 1;
+        counts.transports += peer.transports.size;
+        counts.producers += peer.producers.size;
+        counts.consumers += peer.consumers.size;
+      }
+    }
+    return counts;
   }
 
   /** What this node reports to the registry: the placer prefers the least-loaded node. */

@@ -57,6 +57,11 @@ export class SignalingServer {
     this.timers.push(setInterval(() => this.heartbeats.beat(this.wss.clients), options.heartbeatMs));
   }
 
+  /** Signaling sockets open now (the node's /metrics). */
+  get connections(): number {
+    return this.wss.clients.size;
+  }
+
   async listen(port: number, host: string): Promise<number> {
     await new Promise<void>((resolve, reject) => {
       this.http.once('error', reject);

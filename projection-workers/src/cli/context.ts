@@ -1,0 +1,32 @@
+import type { EventStore, UpcasterRegistry } from '@meetings/events';
+import type pg from 'pg';
+import type { DeadLetterStore } from '../ports/dead-letter-store.js';
+import type { Projection } from '../projections.js';
+import type { EventPublisher } from '../relay/ports.js';
+
+/** Where a command writes: results to `out` (stdout), progress and errors to `err` (stderr). */
+export interface CliIo {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+/** What the commands work with; built from the environment by the CLI, by hand in tests. */
+export interface CliContext {
+  pool: pg.Pool;
+  store: Pick<EventStore, 'readStream' | 'readAll' | 'readEventsById'>;
+  upcasters: UpcasterRegistry;
+  projections: readonly Projection[];
+  deadLetters: DeadLetterStore;
+  batchSize: number;
+  /** The Kafka profile (KAFKA_BROKERS set): replay is not capped at a log checkpoint (see ops/replay.ts). */
+  kafkaProfile: boolean;
+  /** The relay's checkpoint name (its row in projection_checkpoints). */
+  relayName: string;
+  /** A connected publisher to the relay's topics; throws a UsageError without Kafka configured. */
+  connectPublisher(): Promise<EventPublisher & { disconnect(): Promise<void> }>;
+}
+
+/** Exit status of a command: 0 done, 1 the work failed (in part), 2 refused input. */
+export type ExitCode = 0 | 1 | 2;
+
+export type Command = (ctx: CliContext, args: readonly string[], io: CliIo) => Promise<ExitCode>;
