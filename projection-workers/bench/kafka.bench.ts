@@ -19,6 +19,7 @@ import pg from 'pg';
 import { pino } from 'pino';
 import { kafkaRunnerSources } from '../src/adapters/kafka/kafka-runner-sources.js';
 import { KafkaPublisher } from '../src/adapters/kafka/kafka-publisher.js';
+import { PostgresAppliedOffsets } from '../src/adapters/postgres/postgres-applied-offsets.js';
 import { PostgresDeadLetterStore } from '../src/adapters/postgres/postgres-dead-letter-store.js';
 import { createProjections, createRunners, projectionNames } from '../src/projections.js';
 import type { RunnerSources } from '../src/projections.js';
@@ -196,6 +197,7 @@ try {
       kafka,
       producer: dlqProducer,
       table: new PostgresDeadLetterStore(viaKafka.pool),
+      appliedOffsets: new PostgresAppliedOffsets(viaKafka.pool),
       logger,
       groupPrefix,
       consumer: kafkaTestConfig(),

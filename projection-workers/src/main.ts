@@ -17,6 +17,7 @@ import { pino } from 'pino';
 import { kafkaLogCreator } from './adapters/kafka/kafka-log.js';
 import { loadConfig, projectionSettings } from './config.js';
 import { kafkaRunnerSources } from './adapters/kafka/kafka-runner-sources.js';
+import { PostgresAppliedOffsets } from './adapters/postgres/postgres-applied-offsets.js';
 import { PostgresDeadLetterStore } from './adapters/postgres/postgres-dead-letter-store.js';
 import { createProjections, createRunners } from './projections.js';
 import type { RunnerSources } from './projections.js';
@@ -89,6 +90,7 @@ if (config.KAFKA_BROKERS) {
     kafka,
     producer: dlqProducer,
     table: new PostgresDeadLetterStore(pool),
+    appliedOffsets: new PostgresAppliedOffsets(pool),
     logger,
     groupPrefix: config.KAFKA_GROUP_PREFIX,
     consumer: {

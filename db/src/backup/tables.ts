@@ -84,6 +84,8 @@ export const PROJECTION_TABLES: readonly string[] = [
 export const PROJECTION_STATE_TABLES: readonly string[] = [
   'projection_checkpoints',
   'projection_dead_letters',
+  'relay_offsets',
+  'projection_kafka_offsets',
 ];
 
 /** Made by the restore's own migration run. */

@@ -12,6 +12,7 @@ import * as systemConfigsSignaling from './20261201000005_system_configs_signali
 import * as participantIdsFromKeys from './20261201000006_participant_ids_from_keys.js';
 import * as meetingDocuments from './20261202000001_meeting_documents.js';
 import * as aiTasksQueue from './20261202000002_ai_tasks_queue.js';
+import * as kafkaReadYourWrites from './20261202000003_kafka_read_your_writes.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -33,4 +34,5 @@ export const migrations: ReadonlyArray<readonly [name: string, migration: Migrat
   ['20261201000006_participant_ids_from_keys', participantIdsFromKeys],
   ['20261202000001_meeting_documents', meetingDocuments],
   ['20261202000002_ai_tasks_queue', aiTasksQueue],
+  ['20261202000003_kafka_read_your_writes', kafkaReadYourWrites],
 ];

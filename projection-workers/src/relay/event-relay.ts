@@ -2,15 +2,17 @@ import { privateCategories, START } from '@meetings/events';
 import type { Logger } from 'pino';
 import type { ProjectionTarget } from '../ports/checkpoint-store.js';
 import type { EventSource } from '../ports/event-source.js';
-import type { EventPublisher, LeaderLock } from './ports.js';
+import type { EventPublisher, LeaderLock, RelayOffsetLog } from './ports.js';
 
 /** Where the relay has published up to: moved only after the broker acknowledged. */
-export type RelayCheckpoints = Pick<ProjectionTarget<unknown>, 'open'>;
+export type RelayCheckpoints<Tx = unknown> = Pick<ProjectionTarget<Tx>, 'open'>;
 
-export interface EventRelayOptions {
+export interface EventRelayOptions<Tx = unknown> {
   source: EventSource;
   publisher: EventPublisher;
-  checkpoints: RelayCheckpoints;
+  checkpoints: RelayCheckpoints<Tx>;
+  /** Given: where each batch ended on each partition, recorded with the checkpoint it moves. */
+  offsets?: RelayOffsetLog<Tx>;
   lock: LeaderLock;
   logger: Logger;
   batchSize: number;
@@ -24,21 +26,22 @@ export interface EventRelayOptions {
  * batch again (projectors absorb the duplicates); nothing is ever skipped. Only the holder of the
  * lock relays, so two relays never interleave their batches.
  */
-export class EventRelay {
+export class EventRelay<Tx = unknown> {
   private readonly name: string;
 
-  constructor(private readonly options: EventRelayOptions) {
+  constructor(private readonly options: EventRelayOptions<Tx>) {
     this.name = options.name ?? 'kafka-relay';
   }
 
   async run(signal: AbortSignal): Promise<void> {
-    const { source, publisher, checkpoints, lock, logger, batchSize } = this.options;
+    const { source, publisher, checkpoints, offsets, lock, logger, batchSize } = this.options;
     logger.info('relay waiting for the lock');
     const held = await lock.acquire(signal);
     const stop = AbortSignal.any([signal, held.lost]);
     try {
       const checkpoint = await checkpoints.open(this.name);
       const from = checkpoint.checkpoint ?? START;
+      let published = from;
       logger.info({ checkpoint: from }, 'relay active');
       const batches = source.batches(from, {
         filter: { excludeCategories: privateCategories },
@@ -47,8 +50,15 @@ export class EventRelay {
       });
       for await (const batch of batches) {
         if (held.lost.aborted) throw new Error('lost the relay lock');
-        if (batch.events.length > 0) await publisher.publish(batch.events);
-        await checkpoint.commit(null, batch.checkpoint);
+        const ended = batch.events.length > 0 ? await publisher.publish(batch.events) : undefined;
+        // The offsets go with the checkpoint: a crash before this commit republishes the batch,
+        // and only the republished copy's offsets are kept (consumers pass both).
+        const before = published;
+        await checkpoint.commit(
+          offsets && ended && ended.length > 0 ? (tx) => offsets.record(tx, before, ended) : null,
+          batch.checkpoint,
+        );
+        published = batch.checkpoint ?? published;
       }
       if (held.lost.aborted && !signal.aborted) throw new Error('lost the relay lock');
     } finally {

@@ -3,6 +3,7 @@ import type pg from 'pg';
 import type { Logger } from 'pino';
 import { EventStoreSource } from '../adapters/postgres/event-store-source.js';
 import { PostgresLeaderLock } from '../adapters/postgres/postgres-leader-lock.js';
+import { PostgresRelayOffsets } from '../adapters/postgres/postgres-relay-offsets.js';
 import { PostgresTarget } from '../adapters/postgres/postgres-target.js';
 import { EventRelay } from './event-relay.js';
 import type { EventPublisher } from './ports.js';
@@ -22,12 +23,16 @@ export interface PostgresRelayOptions {
   name?: string;
 }
 
-/** A relay of the PostgreSQL event store's log: its checkpoint in projection_checkpoints, its lock advisory. */
-export function postgresRelay(options: PostgresRelayOptions): EventRelay {
+/**
+ * A relay of the PostgreSQL event store's log: its checkpoint in projection_checkpoints, with the
+ * partition offsets each batch ended at in relay_offsets (read-your-writes), its lock advisory.
+ */
+export function postgresRelay(options: PostgresRelayOptions): EventRelay<pg.ClientBase> {
   return new EventRelay({
     source: new EventStoreSource(new PostgresEventStore(options.pool), options.pollIntervalMs),
     publisher: options.publisher,
     checkpoints: new PostgresTarget(options.pool),
+    offsets: new PostgresRelayOffsets(),
     lock: new PostgresLeaderLock(
       options.databaseUrl,
       options.lockKey ?? 'meetings:kafka-relay',

@@ -1,6 +1,6 @@
 import { HttpProblem, problems } from '@meetings/command-service/http';
 import type { LogPoint, ProjectionCheckpoints, ProjectionName } from './projections.js';
-import { atOrAfter } from './projections.js';
+import { atOrAfter, kafkaKey } from './projections.js';
 
 export interface ReadYourWritesOptions {
   timeoutMs: number;
@@ -21,7 +21,9 @@ interface Waiter {
 /**
  * Read-your-writes: a client passes the `position` a command answered as `minPosition`, and the
  * query waits until every projection it reads has applied that event — its checkpoint at or past
- * (transaction id, position) of the event, the order projections read the log in.
+ * (transaction id, position) of the event, the order projections read the log in, or, for a
+ * projection reading Kafka, its applied offsets past every partition offset the relay recorded
+ * for events up to it (`ProjectionCheckpoints.appliedThroughKafka`).
  * One poller serves all waiting requests: a burst of them costs one lookup of the new positions
  * and one checkpoint read per interval, not one of each per request. Give it a connection of its
  * own, so that a burst of reads queueing for connections cannot hold it up.
@@ -55,6 +57,17 @@ export class ReadYourWrites {
     });
   }
 
+  /** One lookup for every waiter a log checkpoint does not satisfy (none when all are). */
+  private async appliedThroughKafka(
+    waiting: readonly Waiter[],
+    events: ReadonlyMap<number, LogPoint>,
+    at: ReadonlyMap<ProjectionName, LogPoint>,
+  ): Promise<Set<string>> {
+    const { targets, names } = behindOnLog(waiting, events, at);
+    if (targets.length === 0) return new Set();
+    return this.checkpoints.appliedThroughKafka(targets, names);
+  }
+
   private async poll(): Promise<void> {
     if (this.polling) return;
     this.polling = true;
@@ -78,6 +91,14 @@ export class ReadYourWrites {
           continue;
         }
         const now = Date.now();
+        let throughKafka: Set<string>;
+        try {
+          throughKafka = await this.appliedThroughKafka(waiting, events, at);
+        } catch (error) {
+          for (const w of waiting) w.reject(error);
+          for (const w of waiting) this.waiters.delete(w);
+          continue;
+        }
         for (const w of waiting) {
           w.target ??= events.get(w.position) ?? null;
           if (!w.target) {
@@ -92,7 +113,8 @@ export class ReadYourWrites {
           const target = w.target;
           const behind = w.projections.filter((name) => {
             const checkpoint = at.get(name);
-            return !checkpoint || !atOrAfter(checkpoint, target);
+            if (checkpoint && atOrAfter(checkpoint, target)) return false;
+            return !throughKafka.has(kafkaKey(target, name));
           });
           if (behind.length === 0) w.resolve();
           else if (w.signal?.aborted) w.reject(new Error('request aborted'));
@@ -106,6 +128,27 @@ export class ReadYourWrites {
       this.polling = false;
     }
   }
+}
+
+/** The waiters' targets not reached by a log checkpoint: projections reading Kafka may have them. */
+function behindOnLog(
+  waiting: readonly Waiter[],
+  events: ReadonlyMap<number, LogPoint>,
+  at: ReadonlyMap<ProjectionName, LogPoint>,
+): { targets: LogPoint[]; names: ProjectionName[] } {
+  const targets = new Map<string, LogPoint>();
+  const names = new Set<ProjectionName>();
+  for (const w of waiting) {
+    const target = w.target ?? events.get(w.position);
+    if (!target) continue;
+    for (const name of w.projections) {
+      const checkpoint = at.get(name);
+      if (checkpoint && atOrAfter(checkpoint, target)) continue;
+      targets.set(`${target.transactionId}:${target.globalPosition}`, target);
+      names.add(name);
+    }
+  }
+  return { targets: [...targets.values()], names: [...names] };
 }
 
 function lagging(position: number, behind: readonly ProjectionName[], timeoutMs: number): HttpProblem {

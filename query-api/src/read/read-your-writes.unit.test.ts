@@ -16,6 +16,8 @@ function log(applied: { upTo: number }) {
       calls.load += 1;
       return Promise.resolve(new Map(names.map((n) => [n, point(applied.upTo)])));
     },
+    // The store path: no relay, so Kafka never vouches for a projection.
+    appliedThroughKafka: () => Promise.resolve(new Set<string>()),
   } as unknown as ProjectionCheckpoints;
   return { checkpoints, calls };
 }
@@ -47,4 +49,35 @@ test('a position no event has is refused while the others wait on', async () => 
   assert.equal(reason.status, 400);
   assert.match(JSON.stringify(reason), /no event at position 1000/);
   assert.equal(present.status, 'fulfilled');
+});
+
+test('a projection behind on the log is asked about through Kafka, one lookup for all such waiters', async () => {
+  const point = (n: number): LogPoint => ({ transactionId: BigInt(n), globalPosition: BigInt(n) });
+  const asked: { targets: bigint[]; names: string[] }[] = [];
+  const kafkaUpTo = { n: 0 };
+  const checkpoints = {
+    eventsAt: (positions: readonly number[]) => Promise.resolve(new Map(positions.map((p) => [p, point(p)]))),
+    // `meetings` reads Kafka (no log checkpoint); `users` reads the log and is at 100.
+    load: () => Promise.resolve(new Map<ProjectionName, LogPoint>([['users', point(100)]])),
+    appliedThroughKafka: (targets: readonly LogPoint[], names: readonly ProjectionName[]) => {
+      asked.push({ targets: targets.map((t) => t.globalPosition), names: [...names] });
+      return Promise.resolve(
+        new Set(
+          targets
+            .filter((t) => t.globalPosition <= BigInt(kafkaUpTo.n))
+            .map((t) => `${t.transactionId}:${t.globalPosition} meetings`),
+        ),
+      );
+    },
+  } as unknown as ProjectionCheckpoints;
+  const ryw = new ReadYourWrites(checkpoints, { timeoutMs: 2000, pollIntervalMs: 5 });
+  const usersOnly = ryw.waitFor(5, ['users']);
+  const both = [ryw.waitFor(5, ['users', 'meetings']), ryw.waitFor(9, ['meetings'])];
+  await usersOnly;
+  setTimeout(() => (kafkaUpTo.n = 9), 30);
+  await Promise.all(both);
+  assert.ok(asked.length >= 2, 'polled until Kafka vouched');
+  assert.deepEqual(asked[0], { targets: [5n, 9n], names: ['meetings'] }, 'only what the log did not settle');
+  const timedOut = new ReadYourWrites(checkpoints, { timeoutMs: 50, pollIntervalMs: 5 });
+  await assert.rejects(timedOut.waitFor(10, ['meetings']), { status: 503 });
 });

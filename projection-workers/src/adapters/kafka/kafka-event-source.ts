@@ -30,6 +30,8 @@ export interface KafkaEventSourceOptions {
   logger: Logger;
   consumer?: Partial<ConsumerConfig>;
   onUnreadable: UnreadableMessage;
+  /** Told where the projection stands on a partition once a chunk is applied (read-your-writes). */
+  onApplied?: (topic: string, partition: number, nextOffset: bigint) => Promise<void>;
 }
 
 /**
@@ -96,9 +98,11 @@ export class KafkaEventSource implements EventSource {
               for (const e of events) this.coordinates.delete(e.eventId);
             }
             const last = chunk.at(-1)!.offset;
+            const next = BigInt(last) + 1n;
+            await this.options.onApplied?.(batch.topic, batch.partition, next);
             payload.resolveOffset(last);
             await consumer.commitOffsets([
-              { topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() },
+              { topic: batch.topic, partition: batch.partition, offset: next.toString() },
             ]);
             await payload.heartbeat();
           }

@@ -1,5 +1,6 @@
 import type { ConsumerConfig, Kafka, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
+import type { AppliedOffsets } from '../../ports/applied-offsets.js';
 import type { DeadLetterStore } from '../../ports/dead-letter-store.js';
 import type { RunnerSources } from '../../projections.js';
 import { PUBLIC_CATEGORIES, topicOf } from '../../relay/topics.js';
@@ -16,6 +17,8 @@ export interface KafkaRunnerSourcesOptions {
   /** Consumer group of projection `p`: `<groupPrefix><p>`. */
   groupPrefix?: string;
   consumer?: Partial<ConsumerConfig>;
+  /** Given: each projection's applied offsets are recorded there (read-your-writes). */
+  appliedOffsets?: AppliedOffsets;
 }
 
 /** Every projection reads the domain topics in a consumer group of its own, and dead-letters to the DLQs. */
@@ -42,6 +45,12 @@ export function kafkaRunnerSources(options: KafkaRunnerSourcesOptions): RunnerSo
         ...(options.consumer ? { consumer: options.consumer } : {}),
         onUnreadable: (at, message, error) =>
           deadLettersFor(projection).unreadable(projection, at, message, error),
+        ...(options.appliedOffsets
+          ? {
+              onApplied: (topic: string, partition: number, next: bigint) =>
+                options.appliedOffsets!.record(projection, topic, partition, next),
+            }
+          : {}),
       });
       sources.set(projection, source);
     }
