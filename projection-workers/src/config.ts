@@ -33,6 +33,10 @@ export const ConfigSchema = z.object({
   ...metricsSettings(9464),
   /** A projection more events than this behind the head of the log makes /health/ready 503. */
   PROJECTION_READY_MAX_LAG_EVENTS: z.coerce.number().int().min(0).default(10_000),
+  /** A generation switched out by `rebuild` keeps its tables this long, then the worker drops them. */
+  PROJECTION_RETIRED_GRACE_SECONDS: z.coerce.number().int().min(0).default(3_600),
+  /** The batch size of a rebuild's bulk load (large: each row written as few times as possible). */
+  PROJECTION_REBUILD_BULK_BATCH_SIZE: PositiveInt.default(20_000),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -86,6 +86,8 @@ export const PROJECTION_STATE_TABLES: readonly string[] = [
   'projection_dead_letters',
   'relay_offsets',
   'projection_kafka_offsets',
+  // Rebuilds under way or retired generations: a restore rebuilds every projection anyway.
+  'projection_generations',
 ];
 
 /** Made by the restore's own migration run. */

@@ -13,6 +13,7 @@ import * as participantIdsFromKeys from './20261201000006_participant_ids_from_k
 import * as meetingDocuments from './20261202000001_meeting_documents.js';
 import * as aiTasksQueue from './20261202000002_ai_tasks_queue.js';
 import * as kafkaReadYourWrites from './20261202000003_kafka_read_your_writes.js';
+import * as projectionGenerations from './20261203000001_projection_generations.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -35,4 +36,5 @@ export const migrations: ReadonlyArray<readonly [name: string, migration: Migrat
   ['20261202000001_meeting_documents', meetingDocuments],
   ['20261202000002_ai_tasks_queue', aiTasksQueue],
   ['20261202000003_kafka_read_your_writes', kafkaReadYourWrites],
+  ['20261203000001_projection_generations', projectionGenerations],
 ];

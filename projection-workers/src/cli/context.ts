@@ -1,5 +1,6 @@
 import type { EventStore, UpcasterRegistry } from '@meetings/events';
 import type pg from 'pg';
+import type { Logger } from 'pino';
 import type { DeadLetterStore } from '../ports/dead-letter-store.js';
 import type { Projection } from '../projections.js';
 import type { EventPublisher } from '../relay/ports.js';
@@ -18,6 +19,12 @@ export interface CliContext {
   projections: readonly Projection[];
   deadLetters: DeadLetterStore;
   batchSize: number;
+  /** The bulk load's batch size of a rebuild (PROJECTION_REBUILD_BULK_BATCH_SIZE). */
+  bulkBatchSize?: number;
+  /** Where rebuilds log (the CLI's own logger). */
+  logger: Logger;
+  /** How long a switched-out generation's tables are kept (PROJECTION_RETIRED_GRACE_SECONDS). */
+  retiredGraceSeconds: number;
   /** The Kafka profile (KAFKA_BROKERS set): replay is not capped at a log checkpoint (see ops/replay.ts). */
   kafkaProfile: boolean;
   /** The relay's checkpoint name (its row in projection_checkpoints). */

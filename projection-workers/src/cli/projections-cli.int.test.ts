@@ -68,6 +68,8 @@ before(async () => {
     upcasters: createUpcasterRegistry(),
     projections,
     deadLetters: new PostgresDeadLetterStore(pool),
+    logger: d.logger,
+    retiredGraceSeconds: 3600,
     batchSize: 250,
     kafkaProfile: false,
     relayName: 'kafka-relay',

@@ -8,7 +8,7 @@ import { createUpcasterRegistry } from '@meetings/events';
 import { Kafka, logLevel } from 'kafkajs';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { pino } from 'pino';
+import { destination, pino } from 'pino';
 import { KafkaPublisher } from '../adapters/kafka/kafka-publisher.js';
 import { PostgresDeadLetterStore } from '../adapters/postgres/postgres-dead-letter-store.js';
 import { loadConfig, projectionSettings } from '../config.js';
@@ -47,6 +47,9 @@ const ctx: CliContext = {
   projections,
   deadLetters: new PostgresDeadLetterStore(pool),
   batchSize: config.PROJECTION_BATCH_SIZE,
+  bulkBatchSize: config.PROJECTION_REBUILD_BULK_BATCH_SIZE,
+  logger: pino({ level: config.LOG_LEVEL }, destination(2)),
+  retiredGraceSeconds: config.PROJECTION_RETIRED_GRACE_SECONDS,
   kafkaProfile: brokers !== undefined,
   relayName: 'kafka-relay',
   async connectPublisher() {

@@ -1,5 +1,6 @@
 import { UsageError } from '../ops/errors.js';
 import { deadLetters } from './commands/dead-letters.js';
+import { dropRetired, rebuild } from './commands/rebuild.js';
 import { replay } from './commands/replay.js';
 import { republish } from './commands/republish.js';
 import { retry } from './commands/retry.js';
@@ -12,6 +13,8 @@ export const commands: Record<string, Command> = {
   retry,
   replay,
   republish,
+  rebuild,
+  'drop-retired': dropRetired,
 };
 
 /** Runs one command line; errors are printed to `io.err`: refused input exits 2, failed work 1. */

@@ -12,6 +12,7 @@ import {
 } from '@meetings/events';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
+import { pino } from 'pino';
 import { header } from '../adapters/kafka/event-message.js';
 import { KafkaPublisher } from '../adapters/kafka/kafka-publisher.js';
 import { PostgresDeadLetterStore } from '../adapters/postgres/postgres-dead-letter-store.js';
@@ -85,6 +86,8 @@ test('on the librdkafka mock broker: republish re-sends exactly the public event
       projections: [],
       deadLetters: new PostgresDeadLetterStore(pool),
       batchSize: 50,
+      logger: pino({ level: 'silent' }),
+      retiredGraceSeconds: 3600,
       kafkaProfile: false,
       relayName: 'kafka-relay',
       async connectPublisher() {

@@ -1,0 +1,55 @@
+import type { Checkpoint } from '@meetings/events';
+import type pg from 'pg';
+import { PostgresTarget } from '../../adapters/postgres/postgres-target.js';
+import type { ProjectionTarget, TargetRun } from '../../ports/checkpoint-store.js';
+import { quoteIdent } from './generation-tables.js';
+
+/**
+ * Runs a projector against a generation's tables: each unit of work sees the generation's schema
+ * alone on its search_path (plus pg_catalog, always there), so the projector's unqualified table
+ * names are the generation's, and a table it does not declare is an error rather than a write into
+ * the live one. The checkpoint is kept like any PostgreSQL projection's, under the generation's
+ * own name, in the same transaction as the effects.
+ */
+export class GenerationTarget implements ProjectionTarget<pg.ClientBase> {
+  private readonly inner: PostgresTarget;
+
+  constructor(
+    pool: pg.Pool,
+    private readonly schema: string,
+  ) {
+    this.inner = new PostgresTarget(pool);
+  }
+
+  async open(projection: string): Promise<TargetRun<pg.ClientBase>> {
+    const run = await this.inner.open(projection);
+    const schema = this.schema;
+    return {
+      get checkpoint() {
+        return run.checkpoint;
+      },
+      commit<T>(work: ((tx: pg.ClientBase) => Promise<T>) | null, to: Checkpoint | null) {
+        return run.commit(work && ((tx) => inGeneration(tx, schema, work)), to);
+      },
+    };
+  }
+
+  loadCheckpoint(projection: string): Promise<Checkpoint | null> {
+    return this.inner.loadCheckpoint(projection);
+  }
+}
+
+/** Runs `work` with the generation's schema as the transaction's search_path, then restores it. */
+export async function inGeneration<T>(
+  tx: pg.ClientBase,
+  schema: string,
+  work: (tx: pg.ClientBase) => Promise<T>,
+): Promise<T> {
+  const { rows } = await tx.query<{ path: string }>(
+    `SELECT current_setting('search_path') AS path, set_config('search_path', $1, true)`,
+    [quoteIdent(schema)],
+  );
+  const result = await work(tx);
+  await tx.query(`SELECT set_config('search_path', $1, true)`, [rows[0]!.path]);
+  return result;
+}

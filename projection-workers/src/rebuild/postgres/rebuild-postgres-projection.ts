@@ -1,0 +1,188 @@
+import { compareCheckpoints, createUpcasterRegistry, START } from '@meetings/events';
+import type { Checkpoint, EventStore, UpcasterRegistry } from '@meetings/events';
+import { PostgresEventStore } from '@meetings/db';
+import type pg from 'pg';
+import type { Logger } from 'pino';
+import { EventStoreSource } from '../../adapters/postgres/event-store-source.js';
+import { loadCheckpoint } from '../../adapters/postgres/postgres-target.js';
+import { PostgresDeadLetterStore } from '../../adapters/postgres/postgres-dead-letter-store.js';
+import type { Projector } from '../../projectors/projector.js';
+import { ProjectionRunner } from '../../runner/projection-runner.js';
+import { sleep } from '../../runner/sleep.js';
+import { RebuildInterrupted, RebuildRefused } from '../rebuild-progress.js';
+import type { RebuildOptions, RebuildPhase, RebuildResult } from '../rebuild-progress.js';
+import { GenerationTarget } from './generation-target.js';
+import { createSecondaryIndexes } from './generation-tables.js';
+import { buildingGeneration, generationRunName, markIndexed, startGeneration } from './generations.js';
+import type { Generation } from './generations.js';
+import { READ_MODEL_TABLES } from './read-model-tables.js';
+import { switchGeneration } from './switch-generation.js';
+
+export interface PostgresRebuildDeps {
+  pool: pg.Pool;
+  logger: Logger;
+  /** The catch-up batch size (the worker's PROJECTION_BATCH_SIZE). */
+  batchSize: number;
+  /** The bulk load's batch size: large, so each row is written as few times as possible. */
+  bulkBatchSize?: number;
+  /** The live projection reads Kafka (the full profile). */
+  liveReadsKafka?: boolean;
+  store?: Pick<EventStore, 'readAll'>;
+  upcasters?: UpcasterRegistry;
+}
+
+const DEFAULT_BULK_BATCH_SIZE = 20_000;
+
+/**
+ * Rebuilds a PostgreSQL projection blue/green. A new generation of its tables is made in a schema
+ * of its own with only their keys indexed, and the projector is run over the whole log into it in
+ * large batches (few writes per row, no secondary index to maintain). The remaining indexes are
+ * built once, the generation catches up with ordinary batches, and one transaction switches
+ * readers over (switch-generation.ts). The live tables answer throughout; nothing of the live
+ * projection is written before the switch. One rebuild of a projection at a time (an advisory
+ * lock); an interrupted one (killed, aborted) is continued from its own checkpoint by the next.
+ */
+export async function rebuildPostgresProjection(
+  deps: PostgresRebuildDeps,
+  projector: Projector<pg.ClientBase>,
+  options: RebuildOptions = {},
+): Promise<RebuildResult> {
+  const tables = READ_MODEL_TABLES[projector.name];
+  if (!tables) throw new RebuildRefused(`${projector.name} has no PostgreSQL tables to rebuild`);
+  const started = Date.now();
+  const lock = await deps.pool.connect();
+  try {
+    const { rows } = await lock.query<{ locked: boolean }>(
+      'SELECT pg_try_advisory_lock(hashtext($1)) AS locked',
+      [`projection-rebuild:${projector.name}`],
+    );
+    if (!rows[0]!.locked) throw new RebuildRefused(`a rebuild of ${projector.name} is already running`);
+    try {
+      const existing = await buildingGeneration(deps.pool, projector.name);
+      const g = existing ?? (await startGeneration(deps.pool, projector.name, tables));
+      const rebuild = new GenerationBuild(deps, projector, g, options);
+      if (g.phase === 'loading') {
+        await rebuild.runToHead('building', deps.bulkBatchSize ?? DEFAULT_BULK_BATCH_SIZE);
+        rebuild.report('indexing', true);
+        const client = await deps.pool.connect();
+        try {
+          await createSecondaryIndexes(client, g.schema, tables);
+        } finally {
+          client.release();
+        }
+        await markIndexed(deps.pool, g);
+      }
+      await rebuild.runToHead('catching-up', deps.batchSize);
+      rebuild.report('switching', true);
+      const switchedAt = await switchGeneration(
+        {
+          pool: deps.pool,
+          store: rebuild.store,
+          upcasters: rebuild.upcasters,
+          liveReadsKafka: deps.liveReadsKafka ?? false,
+        },
+        g,
+        tables,
+        projector,
+      );
+      rebuild.report('switched', true, switchedAt);
+      return {
+        projection: projector.name,
+        generation: g.generation,
+        resumed: existing !== null,
+        switchedAt,
+        seconds: (Date.now() - started) / 1000,
+      };
+    } finally {
+      await lock.query('SELECT pg_advisory_unlock(hashtext($1))', [`projection-rebuild:${projector.name}`]);
+    }
+  } finally {
+    lock.release();
+  }
+}
+
+/** Runs the projector into one generation, and reports where it stands. */
+class GenerationBuild {
+  readonly store: Pick<EventStore, 'readAll'>;
+  readonly upcasters: UpcasterRegistry;
+  private readonly runName: string;
+  private at: Checkpoint | null = null;
+  private head = 0;
+  private phase: RebuildPhase = 'building';
+  private reportedAt = 0;
+
+  constructor(
+    private readonly deps: PostgresRebuildDeps,
+    private readonly projector: Projector<pg.ClientBase>,
+    private readonly g: Generation,
+    private readonly options: RebuildOptions,
+  ) {
+    this.store = deps.store ?? new PostgresEventStore(deps.pool);
+    this.upcasters = deps.upcasters ?? createUpcasterRegistry();
+    this.runName = generationRunName(g);
+  }
+
+  report(phase: RebuildPhase, force: boolean, at: Checkpoint | null = this.at): void {
+    const every = this.options.progressEveryMs ?? 1_000;
+    if (!force && phase === this.phase && Date.now() - this.reportedAt < every) return;
+    this.phase = phase;
+    this.reportedAt = Date.now();
+    this.options.onProgress?.({
+      projection: this.projector.name,
+      generation: this.g.generation,
+      phase,
+      position: at?.globalPosition ?? 0,
+      head: this.head,
+    });
+  }
+
+  /**
+   * Runs the generation's projector until its checkpoint reaches the log's head as read when this
+   * started; the runner is the workers' own (same batches, retries and dead letters).
+   */
+  async runToHead(phase: RebuildPhase, batchSize: number): Promise<void> {
+    const head = await logHead(this.deps.pool);
+    this.head = head.globalPosition;
+    const stop = new AbortController();
+    const outer = this.options.signal;
+    const onAbort = () => stop.abort();
+    outer?.addEventListener('abort', onAbort, { once: true });
+    const runner = new ProjectionRunner({
+      projector: { ...this.projector, name: this.runName },
+      source: new EventStoreSource(this.store, 20),
+      target: new GenerationTarget(this.deps.pool, this.g.schema),
+      deadLetters: new PostgresDeadLetterStore(this.deps.pool),
+      upcasters: this.upcasters,
+      logger: this.deps.logger,
+      batchSize,
+    });
+    const outcome: { failed?: Error } = {};
+    const running = runner.run(stop.signal).catch((error: unknown) => {
+      outcome.failed = error instanceof Error ? error : new Error(String(error));
+      stop.abort();
+    });
+    try {
+      this.report(phase, true);
+      while (!stop.signal.aborted) {
+        this.at = await loadCheckpoint(this.deps.pool, this.runName);
+        if (compareCheckpoints(this.at ?? START, head) >= 0) break;
+        this.report(phase, false);
+        await sleep(50, stop.signal);
+      }
+    } finally {
+      stop.abort();
+      outer?.removeEventListener('abort', onAbort);
+      await running;
+    }
+    if (outcome.failed) throw outcome.failed;
+    if (outer?.aborted) throw new RebuildInterrupted(`the rebuild of ${this.projector.name} was interrupted`);
+  }
+}
+
+async function logHead(pool: pg.Pool): Promise<Checkpoint> {
+  const { rows } = await pool.query<{ t: string; p: string }>(
+    `SELECT transaction_id::text AS t, global_position::text AS p FROM es_events
+     ORDER BY transaction_id DESC, global_position DESC LIMIT 1`,
+  );
+  return rows[0] ? { transactionId: Number(rows[0].t), globalPosition: Number(rows[0].p) } : START;
+}
