@@ -21,6 +21,7 @@ import { PostgresAppliedOffsets } from './adapters/postgres/postgres-applied-off
 import { PostgresDeadLetterStore } from './adapters/postgres/postgres-dead-letter-store.js';
 import { createProjections, createRunners } from './projections.js';
 import type { RunnerSources } from './projections.js';
+import { startRetiredSweeper } from './rebuild/postgres/retired-sweeper.js';
 import { ProjectionWorker } from './runner/projection-worker.js';
 import { createMetrics } from '@meetings/command-service/http';
 import { projectionMetrics } from './metrics/projection-metrics.js';
@@ -102,6 +103,8 @@ if (config.KAFKA_BROKERS) {
 }
 const worker = new ProjectionWorker(createRunners(deps, projections, sources), logger);
 worker.start();
+// Generations switched out by `npm run projections -- rebuild` are dropped after their grace period.
+const sweeper = startRetiredSweeper(pool, config.PROJECTION_RETIRED_GRACE_SECONDS, logger);
 const health = await startWorkerHealth({
   host: config.METRICS_HOST,
   port: config.METRICS_PORT,
@@ -138,6 +141,7 @@ logger.info(
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.once(signal, () => {
     logger.info({ signal }, 'shutting down: finishing batches');
+    sweeper.stop();
     worker
       .stop()
       .then(() => health.close())

@@ -93,10 +93,7 @@ test('every PostgreSQL projection rebuilds blue/green beside its live run, and t
     await caughtUp(names);
     const live = await projectedRows(pool, ALL_TABLES);
     for (const { projector } of projections) {
-      await rebuildPostgresProjection(
-        { pool, logger, batchSize: 250 },
-        projector,
-      );
+      await rebuildPostgresProjection({ pool, logger, batchSize: 250 }, projector);
     }
     assert.deepEqual(await projectedRows(pool, ALL_TABLES), live, 'the live run kept the new tables right');
   } finally {
