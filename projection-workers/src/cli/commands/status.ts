@@ -2,6 +2,7 @@ import { formatCheckpoint, privateCategories } from '@meetings/events';
 import { logHead, logLag } from '../../adapters/postgres/log-lag.js';
 import type { Lag } from '../../adapters/postgres/log-lag.js';
 import { loadCheckpoint } from '../../adapters/postgres/postgres-target.js';
+import { listGenerations } from '../../rebuild/postgres/generations.js';
 import { parseArgs, positionals } from '../args.js';
 import type { Command } from '../context.js';
 
@@ -21,6 +22,13 @@ export const status: Command = async (ctx, args, io) => {
     const pending = await ctx.deadLetters.list({ projection: projector.name, status: 'pending' });
     io.out(
       `${projector.name.padEnd(18)} checkpoint ${checkpoint ? formatCheckpoint(checkpoint) : '(none)'}  ${lagText(lag)}  dead letters ${pending.length}`,
+    );
+  }
+  for (const g of await listGenerations(ctx.pool)) {
+    io.out(
+      g.state === 'building'
+        ? `${g.projection.padEnd(18)} rebuild ${g.generation} under way (${g.phase}), at ${g.position ?? 0}: \`rebuild ${g.projection}\` continues it`
+        : `${g.projection.padEnd(18)} generation ${g.generation} retired at ${g.switchedAt!.toISOString()}, its tables kept for the grace period`,
     );
   }
   const relay = await loadCheckpoint(ctx.pool, ctx.relayName);

@@ -117,3 +117,37 @@ export async function dropRetiredGenerations(pool: pg.Pool, graceSeconds: number
   }
   return dropped;
 }
+
+/** Every generation on record, for `status`: being built (with where it stands) or retired. */
+export async function listGenerations(pool: pg.Pool): Promise<
+  {
+    projection: string;
+    generation: string;
+    state: 'building' | 'retired';
+    phase: Generation['phase'];
+    position: number | null;
+    switchedAt: Date | null;
+  }[]
+> {
+  const { rows } = await pool.query<{
+    projection: string;
+    generation: string;
+    state: 'building' | 'retired';
+    phase: Generation['phase'];
+    position: string | null;
+    switched_at: Date | null;
+  }>(
+    `SELECT g.projection, g.generation, g.state, g.phase, c.global_position::text AS position, g.switched_at
+     FROM projection_generations g
+     LEFT JOIN projection_checkpoints c ON c.projection = g.projection || '@' || g.generation
+     ORDER BY g.started_at`,
+  );
+  return rows.map((r) => ({
+    projection: r.projection,
+    generation: r.generation,
+    state: r.state,
+    phase: r.phase,
+    position: r.position === null ? null : Number(r.position),
+    switchedAt: r.switched_at,
+  }));
+}
