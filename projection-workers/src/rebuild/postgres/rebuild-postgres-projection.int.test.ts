@@ -1,12 +1,16 @@
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { PostgresEventStore } from '@meetings/db';
 import { createTestDatabase } from '@meetings/db/testing';
 import type { TestDatabase } from '@meetings/db/testing';
+import { currentSchemaVersion, streams } from '@meetings/events';
+import type { EventType, NewEvent } from '@meetings/events';
 import pg from 'pg';
 import { pino } from 'pino';
 import { Redis } from 'ioredis';
 import { PostgresTarget } from '../../adapters/postgres/postgres-target.js';
+import { aiTasksProjector } from '../../projectors/postgres/index.js';
 import { createProjections, createRunners } from '../../projections.js';
 import type { Projection } from '../../projections.js';
 import { ProjectionWorker } from '../../runner/projection-worker.js';
@@ -113,4 +117,55 @@ test('every PostgreSQL projection rebuilds blue/green beside its live run, and t
   assert.deepEqual(left.rows, []);
   // The view over the meetings tables reads the switched-in tables.
   await pool.query('SELECT * FROM active_meetings_stats');
+});
+
+const event = (type: EventType, data: unknown): NewEvent => ({
+  eventId: randomUUID(),
+  type,
+  schemaVersion: currentSchemaVersion(type),
+  data,
+  metadata: { correlationId: randomUUID(), causationId: null, actorUserId: null, idempotencyKey: null },
+  occurredAt: new Date(),
+});
+
+test('a rebuilt ai_tasks keeps the queue columns of its own, which no event sets: no task is handed out again', async () => {
+  const store = new PostgresEventStore(pool);
+  const meetingId = randomUUID();
+  const tasks = [randomUUID(), randomUUID()];
+  for (const taskId of tasks) {
+    await store.appendToStream(
+      streams.aiTask(taskId),
+      [
+        event('AiTaskRequested', {
+          taskId,
+          meetingId,
+          recordingId: null,
+          taskType: 'speaking_time',
+          priority: 5,
+          requestedBy: null,
+        }),
+      ],
+      'no_stream',
+    );
+  }
+  const projections = [{ projector: aiTasksProjector, target: new PostgresTarget(pool) }];
+  const worker = new ProjectionWorker(createRunners(deps(), projections), logger);
+  worker.start();
+  try {
+    await caughtUp(['ai-tasks']);
+    // The first task was handed to a worker, which holds its lease; the second was settled.
+    await pool.query(
+      `UPDATE ai_tasks SET dispatched_at = now(), deliveries = 2, lease_owner = 'w1',
+         lease_expires_at = now() + interval '1 minute' WHERE task_id = $1`,
+      [tasks[0]],
+    );
+    await pool.query(`UPDATE ai_tasks SET deliveries = 1, settled_at = now() WHERE task_id = $1`, [tasks[1]]);
+    const queue = `SELECT task_id, dispatched_at, deliveries, lease_owner, lease_expires_at, settled_at, dead_lettered_at
+      FROM ai_tasks WHERE task_id = ANY($1::uuid[]) ORDER BY task_id`;
+    const before = (await pool.query(queue, [tasks])).rows;
+    await rebuildPostgresProjection({ pool, logger, batchSize: 100 }, aiTasksProjector);
+    assert.deepEqual((await pool.query(queue, [tasks])).rows, before);
+  } finally {
+    await worker.stop();
+  }
 });
