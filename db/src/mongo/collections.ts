@@ -41,10 +41,13 @@ const INDEXES: Record<string, IndexDescription[]> = {
 /**
  * Creates the indexes at start; idempotent (createIndexes with the same name and keys is a
  * no-op). No index is unique: idempotency comes from derived `_id`s and version-filtered writes,
- * never from duplicate-key errors.
+ * never from duplicate-key errors. With `renamed`, only the collections it names are indexed,
+ * each under the name it maps to: a blue/green rebuild's generation collections, whose indexes
+ * follow them when they are renamed over the live ones.
  */
-export async function ensureMongoIndexes(db: Db): Promise<void> {
+export async function ensureMongoIndexes(db: Db, renamed?: Readonly<Record<string, string>>): Promise<void> {
   for (const [collection, indexes] of Object.entries(INDEXES)) {
-    await db.collection(collection).createIndexes(indexes);
+    const name = renamed ? renamed[collection] : collection;
+    if (name) await db.collection(name).createIndexes(indexes);
   }
 }

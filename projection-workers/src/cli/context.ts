@@ -1,4 +1,5 @@
 import type { EventStore, UpcasterRegistry } from '@meetings/events';
+import type { Db } from '@meetings/db';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { DeadLetterStore } from '../ports/dead-letter-store.js';
@@ -21,6 +22,8 @@ export interface CliContext {
   batchSize: number;
   /** The bulk load's batch size of a rebuild (PROJECTION_REBUILD_BULK_BATCH_SIZE). */
   bulkBatchSize?: number;
+  /** Given (MONGO_URL set): the analytics database, for rebuilding `mongo-analytics`. */
+  mongo?: Db;
   /** Where rebuilds log (the CLI's own logger). */
   logger: Logger;
   /** How long a switched-out generation's tables are kept (PROJECTION_RETIRED_GRACE_SECONDS). */

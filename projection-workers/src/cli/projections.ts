@@ -48,6 +48,7 @@ const ctx: CliContext = {
   deadLetters: new PostgresDeadLetterStore(pool),
   batchSize: config.PROJECTION_BATCH_SIZE,
   bulkBatchSize: config.PROJECTION_REBUILD_BULK_BATCH_SIZE,
+  ...(mongo ? { mongo: mongo.db } : {}),
   logger: pino({ level: config.LOG_LEVEL }, destination(2)),
   retiredGraceSeconds: config.PROJECTION_RETIRED_GRACE_SECONDS,
   kafkaProfile: brokers !== undefined,

@@ -28,6 +28,7 @@ export const rebuild: Command = async (ctx, args, io) => {
         projections: ctx.projections,
         batchSize: ctx.batchSize,
         liveReadsKafka: ctx.kafkaProfile,
+        ...(ctx.mongo ? { mongo: ctx.mongo } : {}),
         ...(bulkBatchSize ? { bulkBatchSize } : {}),
       },
       name!,

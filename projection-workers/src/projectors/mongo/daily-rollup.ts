@@ -1,5 +1,5 @@
-import { MONGO_COLLECTIONS } from '@meetings/db';
 import type { Db } from '@meetings/db';
+import type { AnalyticsCollections } from './analytics-collections.js';
 import { dailyAnalyticsId } from './documents.js';
 
 /** A `daily_analytics` document: one per UTC day with meetings (by their `day`). */
@@ -22,9 +22,13 @@ export interface DailyAnalytics {
  * started moves to its start day). A function of the meeting documents alone: replaying it
  * changes nothing, and a rebuild, whatever its batches, ends with the same documents.
  */
-export async function refreshDailyRollups(db: Db, days: Iterable<string>): Promise<void> {
-  const meetings = db.collection(MONGO_COLLECTIONS.meetingAnalytics);
-  const daily = db.collection<DailyAnalytics>(MONGO_COLLECTIONS.dailyAnalytics);
+export async function refreshDailyRollups(
+  db: Db,
+  collections: Pick<AnalyticsCollections, 'meetingAnalytics' | 'dailyAnalytics'>,
+  days: Iterable<string>,
+): Promise<void> {
+  const meetings = db.collection(collections.meetingAnalytics);
+  const daily = db.collection<DailyAnalytics>(collections.dailyAnalytics);
   for (const day of new Set(days)) {
     const [totals] = await meetings
       .aggregate<Omit<DailyAnalytics, 'day' | 'participant_minutes'>>([

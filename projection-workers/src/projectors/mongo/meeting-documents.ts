@@ -1,4 +1,3 @@
-import { MONGO_COLLECTIONS } from '@meetings/db';
 import type { Db } from '@meetings/db';
 import { CheckpointConflict } from '../../ports/checkpoint-store.js';
 import { meetingAnalyticsId } from './documents.js';
@@ -14,6 +13,8 @@ import type { MeetingAnalytics, MeetingAnalyticsEvent } from './meeting-analytic
  */
 export async function foldMeetingDocuments(
   db: Db,
+  /** The meeting_analytics collection's name (the live one, or a rebuild's generation). */
+  collectionName: string,
   projection: string,
   events: readonly MeetingAnalyticsEvent[],
 ): Promise<Set<string>> {
@@ -25,7 +26,7 @@ export async function foldMeetingDocuments(
   }
   const days = new Set<string>();
   if (byMeeting.size === 0) return days;
-  const collection = db.collection<MeetingAnalytics>(MONGO_COLLECTIONS.meetingAnalytics);
+  const collection = db.collection<MeetingAnalytics>(collectionName);
   const ids = [...byMeeting.keys()];
   const stored = new Map<string, MeetingAnalytics>();
   for (const { _id: _ignored, ...doc } of await collection

@@ -9,6 +9,7 @@ import { PostgresDeadLetterStore } from '../../adapters/postgres/postgres-dead-l
 import type { Projector } from '../../projectors/projector.js';
 import { ProjectionRunner } from '../../runner/projection-runner.js';
 import { sleep } from '../../runner/sleep.js';
+import { withRebuildLock } from '../rebuild-lock.js';
 import { RebuildInterrupted, RebuildRefused } from '../rebuild-progress.js';
 import type { RebuildOptions, RebuildPhase, RebuildResult } from '../rebuild-progress.js';
 import { GenerationTarget } from './generation-target.js';
@@ -50,55 +51,43 @@ export async function rebuildPostgresProjection(
   const tables = READ_MODEL_TABLES[projector.name];
   if (!tables) throw new RebuildRefused(`${projector.name} has no PostgreSQL tables to rebuild`);
   const started = Date.now();
-  const lock = await deps.pool.connect();
-  try {
-    const { rows } = await lock.query<{ locked: boolean }>(
-      'SELECT pg_try_advisory_lock(hashtext($1)) AS locked',
-      [`projection-rebuild:${projector.name}`],
-    );
-    if (!rows[0]!.locked) throw new RebuildRefused(`a rebuild of ${projector.name} is already running`);
-    try {
-      const existing = await buildingGeneration(deps.pool, projector.name);
-      const g = existing ?? (await startGeneration(deps.pool, projector.name, tables));
-      const rebuild = new GenerationBuild(deps, projector, g, options);
-      if (g.phase === 'loading') {
-        await rebuild.runToHead('building', deps.bulkBatchSize ?? DEFAULT_BULK_BATCH_SIZE);
-        rebuild.report('indexing', true);
-        const client = await deps.pool.connect();
-        try {
-          await createSecondaryIndexes(client, g.schema, tables);
-        } finally {
-          client.release();
-        }
-        await markIndexed(deps.pool, g);
+  return withRebuildLock(deps.pool, projector.name, async () => {
+    const existing = await buildingGeneration(deps.pool, projector.name);
+    const g = existing ?? (await startGeneration(deps.pool, projector.name, tables));
+    const rebuild = new GenerationBuild(deps, projector, g, options);
+    if (g.phase === 'loading') {
+      await rebuild.runToHead('building', deps.bulkBatchSize ?? DEFAULT_BULK_BATCH_SIZE);
+      rebuild.report('indexing', true);
+      const client = await deps.pool.connect();
+      try {
+        await createSecondaryIndexes(client, g.schema, tables);
+      } finally {
+        client.release();
       }
-      await rebuild.runToHead('catching-up', deps.batchSize);
-      rebuild.report('switching', true);
-      const switchedAt = await switchGeneration(
-        {
-          pool: deps.pool,
-          store: rebuild.store,
-          upcasters: rebuild.upcasters,
-          liveReadsKafka: deps.liveReadsKafka ?? false,
-        },
-        g,
-        tables,
-        projector,
-      );
-      rebuild.report('switched', true, switchedAt);
-      return {
-        projection: projector.name,
-        generation: g.generation,
-        resumed: existing !== null,
-        switchedAt,
-        seconds: (Date.now() - started) / 1000,
-      };
-    } finally {
-      await lock.query('SELECT pg_advisory_unlock(hashtext($1))', [`projection-rebuild:${projector.name}`]);
+      await markIndexed(deps.pool, g);
     }
-  } finally {
-    lock.release();
-  }
+    await rebuild.runToHead('catching-up', deps.batchSize);
+    rebuild.report('switching', true);
+    const switchedAt = await switchGeneration(
+      {
+        pool: deps.pool,
+        store: rebuild.store,
+        upcasters: rebuild.upcasters,
+        liveReadsKafka: deps.liveReadsKafka ?? false,
+      },
+      g,
+      tables,
+      projector,
+    );
+    rebuild.report('switched', true, switchedAt);
+    return {
+      projection: projector.name,
+      generation: g.generation,
+      resumed: existing !== null,
+      switchedAt,
+      seconds: (Date.now() - started) / 1000,
+    };
+  });
 }
 
 /** Runs the projector into one generation, and reports where it stands. */
