@@ -135,12 +135,14 @@ try {
   // Blue/green: a new generation of every projection's tables beside the live ones, bulk-loaded,
   // indexed, caught up and switched in; the projections side by side, as the worker runs them.
   const before = await projectedRows(pool, TABLES);
+  // Each rebuild holds its lock's connection, a batch's transaction and a read of the log.
+  const rebuildPool = new pg.Pool({ connectionString: db.url, max: 4 * projections.length });
   started = Date.now();
   const rebuilt = await Promise.all(
     projections.map((p) =>
       rebuildPostgresProjection(
         {
-          pool,
+          pool: rebuildPool,
           logger: deps.logger,
           batchSize: deps.batchSize,
           bulkBatchSize: config.PROJECTION_REBUILD_BULK_BATCH_SIZE,
@@ -150,6 +152,7 @@ try {
     ),
   );
   const blueGreenSeconds = (Date.now() - started) / 1000;
+  await rebuildPool.end();
   if (JSON.stringify(await projectedRows(pool, TABLES)) !== JSON.stringify(before))
     throw new Error('the blue/green rebuild did not reproduce the read tables');
 

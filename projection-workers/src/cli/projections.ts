@@ -25,7 +25,8 @@ try {
   io.err((error as Error).message);
   process.exit(2);
 }
-const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: 2 });
+// A rebuild holds its lock's connection, a batch's transaction and reads the log beside it.
+const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: 6 });
 const redis = new Redis(config.REDIS_URL, { keyPrefix: config.REDIS_KEY_PREFIX, lazyConnect: true });
 // With MONGO_URL, the `mongo-analytics` projection is listed, replayed and retried like the others.
 const mongo = config.MONGO_URL

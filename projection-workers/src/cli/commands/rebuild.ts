@@ -17,9 +17,9 @@ export const rebuild: Command = async (ctx, args, io) => {
   const parsed = parseArgs(args, ['bulk-batch-size']);
   const [name] = positionals(parsed, 1, USAGE);
   const bulk = parsed.flags['bulk-batch-size'];
-  const bulkBatchSize = bulk === undefined ? ctx.bulkBatchSize : Number(bulk);
-  if (bulkBatchSize !== undefined && !(/^\d{1,7}$/.test(bulk!) && bulkBatchSize >= 1))
+  if (bulk !== undefined && !(/^\d{1,7}$/.test(bulk) && Number(bulk) >= 1))
     throw new UsageError(`--bulk-batch-size must be a positive integer, got "${bulk}"`);
+  const bulkBatchSize = bulk === undefined ? ctx.bulkBatchSize : Number(bulk);
   try {
     const result = await rebuildProjection(
       {

@@ -143,23 +143,7 @@ test('queries keep answering during a blue/green rebuild of 100,000 events, neve
 
 test('a rebuild SIGKILLed mid-load leaves the live tables untouched, and the next rebuild resumes it', async () => {
   const before = await projectedRows(pool, TABLES);
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    DATABASE_URL: db.url,
-    REDIS_KEY_PREFIX: `test:${randomBytes(4).toString('hex')}:`,
-  };
-  delete env.KAFKA_BROKERS;
-  delete env.MONGO_URL;
-  const child = spawn(
-    process.execPath,
-    ['--conditions=source', '--import', 'tsx', CLI, 'rebuild', 'meetings', '--bulk-batch-size', '2000'],
-    { env, stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<NodeJS.Signals | number | null>((resolve) =>
-    child.on('exit', (code, signal) => resolve(signal ?? code)),
-  );
+  const child = startCli('rebuild', 'meetings', '--bulk-batch-size', '2000');
   // Killed once the generation holds some of the log, well before its end.
   for (let i = 0; ; i++) {
     const { rows } = await pool.query<{ at: string }>(
@@ -168,19 +152,44 @@ test('a rebuild SIGKILLed mid-load leaves the live tables untouched, and the nex
        WHERE g.projection = 'meetings' AND g.state = 'building'`,
     );
     if (rows[0] && Number(rows[0].at) > 10_000) break;
-    assert.ok(i < 1_200, `the rebuild made no progress: ${stderr}`);
+    assert.ok(i < 1_200, `the rebuild made no progress: ${child.stderr()}`);
     await new Promise((r) => setTimeout(r, 50));
   }
-  child.kill('SIGKILL');
-  assert.equal(await exited, 'SIGKILL');
+  child.process.kill('SIGKILL');
+  assert.equal(await child.exited, 'SIGKILL');
 
   assert.deepEqual(await projectedRows(pool, TABLES), before, 'the live tables are untouched');
   const building = await pool.query(`SELECT phase FROM projection_generations WHERE state = 'building'`);
   assert.deepEqual(building.rows, [{ phase: 'loading' }]);
 
-  const result = await rebuildPostgresProjection({ pool, logger, batchSize: 2_000 }, meetingsProjector);
-  assert.equal(result.resumed, true);
+  // The CLI again, to the end: it continues the same generation and switches it in.
+  const again = startCli('rebuild', 'meetings');
+  assert.equal(await again.exited, 0, again.stderr());
+  assert.match(again.stdout(), /^rebuilt meetings \(generation [0-9a-f]{10}, resumed\) in/);
   assert.deepEqual(await projectedRows(pool, TABLES), before);
   const left = await pool.query(`SELECT nspname FROM pg_namespace WHERE nspname LIKE 'rebuild\\_%'`);
   assert.deepEqual(left.rows, []);
 });
+
+/** The projections CLI as `npm run projections -- ...` runs it, against the test database. */
+function startCli(...args: string[]) {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATABASE_URL: db.url,
+    REDIS_KEY_PREFIX: `test:${randomBytes(4).toString('hex')}:`,
+  };
+  delete env.KAFKA_BROKERS;
+  delete env.MONGO_URL;
+  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', CLI, ...args], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<NodeJS.Signals | number | null>((resolve) =>
+    child.on('exit', (code, signal) => resolve(signal ?? code)),
+  );
+  return { process: child, exited, stdout: () => stdout, stderr: () => stderr };
+}
