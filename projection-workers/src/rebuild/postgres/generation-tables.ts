@@ -30,12 +30,17 @@ async function catalogRows<T extends object>(tx: ClientBase, sql: string, params
   }
 }
 
+/** An unlogged one-row table beside the generation's: empty after a server crash (see below). */
+export const LOADING_MARKER = '_loading';
+
 /**
  * Creates the generation's schema: an empty copy of each owned table (columns, defaults,
  * generated columns, CHECK constraints, primary and unique keys, triggers, a sequence of its own
- * for each serial column) and a view onto each live table the projector only `uses`. Secondary
- * indexes are left for `createSecondaryIndexes`, after the bulk load. Run inside the transaction
- * that records the generation, so a crash leaves either all of it or nothing.
+ * for each serial column) and a view onto each live table the projector only `uses`. The copies
+ * are UNLOGGED while they are bulk-loaded (no WAL per row; `finishBulkLoad` logs them in one pass,
+ * then builds the secondary indexes). A server crash empties unlogged tables, the one-row
+ * LOADING_MARKER with them, which tells the next run that the load must start over. Run inside
+ * the transaction that records the generation, so a crash leaves either all of it or nothing.
  */
 export async function createGenerationTables(
   tx: ClientBase,
@@ -46,7 +51,7 @@ export async function createGenerationTables(
   for (const table of tables.owns) {
     const target = inSchema(schema, table);
     await tx.query(
-      `CREATE TABLE ${target} (LIKE public.${quoteIdent(table)} INCLUDING DEFAULTS INCLUDING GENERATED
+      `CREATE UNLOGGED TABLE ${target} (LIKE public.${quoteIdent(table)} INCLUDING DEFAULTS INCLUDING GENERATED
          INCLUDING IDENTITY INCLUDING CONSTRAINTS INCLUDING STORAGE INCLUDING COMMENTS)`,
     );
     // A serial column's default names the live table's sequence, which goes when the retired
@@ -88,16 +93,41 @@ export async function createGenerationTables(
   for (const table of tables.uses ?? []) {
     await tx.query(`CREATE VIEW ${inSchema(schema, table)} AS SELECT * FROM public.${quoteIdent(table)}`);
   }
+  const marker = inSchema(schema, LOADING_MARKER);
+  await tx.query(`CREATE UNLOGGED TABLE ${marker} (since timestamptz NOT NULL DEFAULT now())`);
+  await tx.query(`INSERT INTO ${marker} DEFAULT VALUES`);
 }
 
-/** The live tables' indexes that back no constraint, created on the generation's copies. */
-export async function createSecondaryIndexes(
+/** False when a server crash emptied the generation's unlogged tables since they were made. */
+export async function bulkLoadSurvived(tx: ClientBase, schema: string): Promise<boolean> {
+  const { rows } = await tx.query<{ ok: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM ${inSchema(schema, LOADING_MARKER)}) AS ok`,
+  );
+  return rows[0]!.ok;
+}
+
+/** Empties the generation's tables for a new load (after a crash emptied some of them). */
+export async function restartBulkLoad(
+  tx: ClientBase,
+  schema: string,
+  tables: ReadModelTables,
+): Promise<void> {
+  await tx.query(`TRUNCATE ${tables.owns.map((t) => inSchema(schema, t)).join(', ')}`);
+  await tx.query(`INSERT INTO ${inSchema(schema, LOADING_MARKER)} DEFAULT VALUES`);
+}
+
+/**
+ * Ends the bulk load: the generation's tables become logged (written to the WAL in one pass), and
+ * the live tables' indexes that back no constraint are built on them, each once.
+ */
+export async function finishBulkLoad(
   tx: ClientBase,
   schema: string,
   tables: ReadModelTables,
 ): Promise<number> {
   let created = 0;
   for (const table of tables.owns) {
+    await tx.query(`ALTER TABLE ${inSchema(schema, table)} SET LOGGED`);
     const indexes = await catalogRows<{ def: string }>(
       tx,
       `SELECT pg_get_indexdef(i.indexrelid) AS def FROM pg_index i

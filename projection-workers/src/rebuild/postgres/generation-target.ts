@@ -29,7 +29,7 @@ export class GenerationTarget implements ProjectionTarget<pg.ClientBase> {
         return run.checkpoint;
       },
       commit<T>(work: ((tx: pg.ClientBase) => Promise<T>) | null, to: Checkpoint | null) {
-        return run.commit(work && ((tx) => inGeneration(tx, schema, work)), to);
+        return run.commit(work && ((tx) => inGeneration(tx, schema, work, { asyncCommit: true })), to);
       },
     };
   }
@@ -39,16 +39,23 @@ export class GenerationTarget implements ProjectionTarget<pg.ClientBase> {
   }
 }
 
-/** Runs `work` with the generation's schema as the transaction's search_path, then restores it. */
+/**
+ * Runs `work` with the generation's schema as the transaction's search_path, then restores it.
+ * `asyncCommit`: the commit returns before its WAL is flushed. Harmless for a generation no reader
+ * sees yet: a server crash loses its last batches together with their checkpoint, and the rebuild
+ * applies them again. The switch, which readers do see, commits synchronously.
+ */
 export async function inGeneration<T>(
   tx: pg.ClientBase,
   schema: string,
   work: (tx: pg.ClientBase) => Promise<T>,
+  { asyncCommit = false } = {},
 ): Promise<T> {
   const { rows } = await tx.query<{ path: string }>(
     `SELECT current_setting('search_path') AS path, set_config('search_path', $1, true)`,
     [quoteIdent(schema)],
   );
+  if (asyncCommit) await tx.query(`SELECT set_config('synchronous_commit', 'off', true)`);
   const result = await work(tx);
   await tx.query(`SELECT set_config('search_path', $1, true)`, [rows[0]!.path]);
   return result;

@@ -13,9 +13,10 @@ import { withRebuildLock } from '../rebuild-lock.js';
 import { RebuildInterrupted, RebuildRefused } from '../rebuild-progress.js';
 import type { RebuildOptions, RebuildPhase, RebuildResult } from '../rebuild-progress.js';
 import { GenerationTarget } from './generation-target.js';
-import { createSecondaryIndexes } from './generation-tables.js';
+import { bulkLoadSurvived, finishBulkLoad, restartBulkLoad } from './generation-tables.js';
 import { buildingGeneration, generationRunName, markIndexed, startGeneration } from './generations.js';
 import type { Generation } from './generations.js';
+import type { ReadModelTables } from './read-model-tables.js';
 import { READ_MODEL_TABLES } from './read-model-tables.js';
 import { switchGeneration } from './switch-generation.js';
 
@@ -56,11 +57,12 @@ export async function rebuildPostgresProjection(
     const g = existing ?? (await startGeneration(deps.pool, projector.name, tables));
     const rebuild = new GenerationBuild(deps, projector, g, options);
     if (g.phase === 'loading') {
+      if (existing) await restartLoadIfLost(deps.pool, g, tables);
       await rebuild.runToHead('building', deps.bulkBatchSize ?? DEFAULT_BULK_BATCH_SIZE);
       rebuild.report('indexing', true);
       const client = await deps.pool.connect();
       try {
-        await createSecondaryIndexes(client, g.schema, tables);
+        await finishBulkLoad(client, g.schema, tables);
       } finally {
         client.release();
       }
@@ -174,4 +176,26 @@ async function logHead(pool: pg.Pool): Promise<Checkpoint> {
      ORDER BY transaction_id DESC, global_position DESC LIMIT 1`,
   );
   return rows[0] ? { transactionId: Number(rows[0].t), globalPosition: Number(rows[0].p) } : START;
+}
+
+/**
+ * A server crash since the load began emptied the generation's unlogged tables but not its
+ * checkpoint: the load starts over from the beginning of the log, in one transaction.
+ */
+async function restartLoadIfLost(pool: pg.Pool, g: Generation, tables: ReadModelTables): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    if (!(await bulkLoadSurvived(client, g.schema))) {
+      await restartBulkLoad(client, g.schema, tables);
+      await client.query('DELETE FROM projection_checkpoints WHERE projection = $1', [generationRunName(g)]);
+      await client.query('DELETE FROM projection_dead_letters WHERE projection = $1', [generationRunName(g)]);
+    }
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
 }
