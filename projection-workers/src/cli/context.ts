@@ -1,5 +1,6 @@
 import type { EventStore, UpcasterRegistry } from '@meetings/events';
 import type { Db } from '@meetings/db';
+import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { DeadLetterStore } from '../ports/dead-letter-store.js';
@@ -24,6 +25,8 @@ export interface CliContext {
   bulkBatchSize?: number;
   /** Given (MONGO_URL set): the analytics database, for rebuilding `mongo-analytics`. */
   mongo?: Db;
+  /** The live Redis (REDIS_KEY_PREFIX), for rebuilding the room cache. */
+  redis?: { client: Redis; keyPrefix: string; notifyMaxAgeSeconds: number };
   /** Where rebuilds log (the CLI's own logger). */
   logger: Logger;
   /** How long a switched-out generation's tables are kept (PROJECTION_RETIRED_GRACE_SECONDS). */

@@ -50,6 +50,11 @@ const ctx: CliContext = {
   batchSize: config.PROJECTION_BATCH_SIZE,
   bulkBatchSize: config.PROJECTION_REBUILD_BULK_BATCH_SIZE,
   ...(mongo ? { mongo: mongo.db } : {}),
+  redis: {
+    client: redis,
+    keyPrefix: config.REDIS_KEY_PREFIX,
+    notifyMaxAgeSeconds: config.NOTIFY_MAX_AGE_SECONDS,
+  },
   logger: pino({ level: config.LOG_LEVEL }, destination(2)),
   retiredGraceSeconds: config.PROJECTION_RETIRED_GRACE_SECONDS,
   kafkaProfile: brokers !== undefined,

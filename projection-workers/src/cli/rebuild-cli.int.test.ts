@@ -4,11 +4,14 @@ import { PostgresEventStore } from '@meetings/db';
 import { createTestDatabase } from '@meetings/db/testing';
 import type { TestDatabase } from '@meetings/db/testing';
 import { createUpcasterRegistry } from '@meetings/events';
+import { deleteKeys } from '@meetings/command-service/testing';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { pino } from 'pino';
 import { PostgresDeadLetterStore } from '../adapters/postgres/postgres-dead-letter-store.js';
-import { createProjections } from '../projections.js';
+import { createProjections, createRunners } from '../projections.js';
+import { ProjectionWorker } from '../runner/projection-worker.js';
+import { waitUntilCaughtUp } from '../testing/caught-up.js';
 import { captureIo } from '../testing/cli-io.js';
 import { runScenario } from '../testing/scenario.js';
 import type { CliContext } from './context.js';
@@ -18,12 +21,14 @@ let db: TestDatabase;
 let pool: pg.Pool;
 let redis: Redis;
 let ctx: CliContext;
+const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const prefix = `test:rebuild-cli:${process.pid}:`;
 
 before(async () => {
   db = await createTestDatabase();
   pool = new pg.Pool({ connectionString: db.url, max: 6 });
   pool.on('error', () => undefined);
-  redis = new Redis({ lazyConnect: true });
+  redis = new Redis(redisUrl, { keyPrefix: prefix });
   const store = new PostgresEventStore(pool);
   await runScenario(store, { seed: 41, users: 10, meetings: 10, events: 600 });
   const logger = pino({ level: 'silent' });
@@ -31,20 +36,12 @@ before(async () => {
     pool,
     store,
     upcasters: createUpcasterRegistry(),
-    projections: createProjections({
-      pool,
-      redis,
-      redisKeyPrefix: '',
-      logger,
-      batchSize: 100,
-      pollIntervalMs: 10,
-      maxAttempts: 2,
-      notifyMaxAgeSeconds: 600,
-    }),
+    projections: createProjections(deps()),
     deadLetters: new PostgresDeadLetterStore(pool),
     batchSize: 100,
     logger,
     retiredGraceSeconds: 3_600,
+    redis: { client: redis, keyPrefix: prefix, notifyMaxAgeSeconds: 600 },
     kafkaProfile: false,
     relayName: 'kafka-relay',
     connectPublisher: () => Promise.reject(new Error('not in this test')),
@@ -53,9 +50,23 @@ before(async () => {
 
 after(async () => {
   redis.disconnect();
+  await deleteKeys(redisUrl, prefix);
   await pool.end();
   await db.drop();
 });
+
+function deps() {
+  return {
+    pool,
+    redis,
+    redisKeyPrefix: prefix,
+    logger: pino({ level: 'silent' }),
+    batchSize: 100,
+    pollIntervalMs: 10,
+    maxAttempts: 2,
+    notifyMaxAgeSeconds: 600,
+  };
+}
 
 async function cli(...args: string[]) {
   const io = captureIo();
@@ -73,6 +84,9 @@ test('rebuild refuses what it cannot do, with exit 2 and the reason', async () =
   assert.match(bulk.err, /--bulk-batch-size must be a positive integer, got "0"/);
   assert.equal((await cli('rebuild', 'users', '--bulk-batch-size', '1e3')).code, 2);
   assert.equal((await cli('drop-retired', '--grace-seconds', '-1')).code, 2);
+  const roles = await cli('rebuild', 'session-roles');
+  assert.equal(roles.code, 2);
+  assert.match(roles.err, /session-roles changes live log-in sessions in place/);
   const { rows } = await pool.query('SELECT * FROM projection_generations');
   assert.deepEqual(rows, [], 'nothing was started');
 });
@@ -96,4 +110,25 @@ test('rebuild reports its phases, status shows the retired generation, drop-reti
     /^dropped retired_users_[0-9a-f]{10}$/,
   );
   assert.doesNotMatch((await cli('status')).out, /retired at/);
+});
+
+test('rebuild room-cache builds the cache beside the live keys and switches it in', async () => {
+  const projections = ctx.projections.filter((p) => p.projector.name === 'room-cache');
+  const worker = new ProjectionWorker(createRunners({ ...deps(), redis }, projections), ctx.logger);
+  worker.start();
+  try {
+    await waitUntilCaughtUp(pool, redisUrl, prefix, ['room-cache'], 60_000);
+  } finally {
+    await worker.stop();
+  }
+  // A key the live cache lost: the rebuilt generation has it again.
+  const [lost] = (await redis.keys(`${prefix}room-version:*`)).map((k) => k.slice(prefix.length));
+  assert.ok(lost, 'the scenario left room versions');
+  const kept = await redis.get(lost);
+  await redis.del(lost);
+  const rebuilt = await cli('rebuild', 'room-cache');
+  assert.equal(rebuilt.code, 0, rebuilt.err);
+  assert.match(rebuilt.out, /^rebuilt room-cache \(generation \S+\) in [\d.]+ s/);
+  assert.equal(await redis.get(lost), kept);
+  assert.deepEqual(await redis.keys(`${prefix}rebuild:*`), [], 'nothing of the build is left');
 });

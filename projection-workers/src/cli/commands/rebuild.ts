@@ -29,6 +29,7 @@ export const rebuild: Command = async (ctx, args, io) => {
         batchSize: ctx.batchSize,
         liveReadsKafka: ctx.kafkaProfile,
         ...(ctx.mongo ? { mongo: ctx.mongo } : {}),
+        ...(ctx.redis ? { redis: ctx.redis } : {}),
         ...(bulkBatchSize ? { bulkBatchSize } : {}),
       },
       name!,

@@ -537,6 +537,43 @@ describe('RoomCacheProjector', () => {
     assert.deepEqual(await kinds(defaults, 660), []);
   });
 
+  test("sideEffects 'none' applies the same state, recent or not, and pushes and publishes nothing", async () => {
+    const quiet = new RoomCacheProjector({ sideEffects: 'none', channelPrefix: PREFIX, now: () => NOW });
+    const [HOST, BOB] = [randomUUID(), randomUUID()];
+    const subscriber = new Redis(REDIS_URL);
+    let messages = 0;
+    subscriber.on('pmessage', () => (messages += 1));
+    try {
+      await subscriber.psubscribe(`${PREFIX}*`, `${roomChannel('')}*`);
+      const queued = await redis.llen(NOTIFICATION_QUEUE_KEY);
+      const m = recent();
+      const events = [m.invited(BOB, HOST), m.joined(HOST, 'host'), m.started(HOST), m.joined(BOB)];
+      await applyWith(quiet, events);
+      // The live projector on a twin stream gives the same room, with its job and messages.
+      const twin = recent();
+      const live = [twin.invited(BOB, HOST), twin.joined(HOST, 'host'), twin.started(HOST), twin.joined(BOB)];
+      await applyWith(projector, live);
+      const quietRoom = (await readRoom(m.meetingId))!;
+      const liveRoom = (await readRoom(twin.meetingId))!;
+      assert.deepEqual({ ...quietRoom, meeting_id: twin.meetingId }, liveRoom);
+      assert.deepEqual(await redis.smembers(meetingInviteesKey(m.meetingId)), [BOB]);
+      assert.deepEqual(await jobsOf(m.meetingId), []);
+      const announced = (await jobsOf(twin.meetingId)).map((j) => j.kind);
+      assert.deepEqual(announced, ['meeting.invited', 'meeting.started'], 'the live twin announced');
+      assert.equal(await redis.llen(NOTIFICATION_QUEUE_KEY), queued + 2);
+      // Messages of one connection arrive in order: the live twin's come after any quiet one.
+      const deadline = Date.now() + 5000;
+      while (messages < live.length - 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      assert.equal(
+        messages,
+        live.length - 1,
+        'only the live twin published (its invitation concerns no room)',
+      );
+    } finally {
+      subscriber.disconnect();
+    }
+  });
+
   test('an out-of-date event is ignored, a newer one applies across version gaps', async () => {
     const m = recent();
     const [HOST, ALICE, BOB] = [randomUUID(), randomUUID(), randomUUID()];

@@ -1,4 +1,4 @@
-import { NOTIFICATION_QUEUE_KEY } from '@meetings/events';
+import { formatCheckpoint, NOTIFICATION_QUEUE_KEY } from '@meetings/events';
 import type { DecodedEvent, EventType } from '@meetings/events';
 import type { RedisUnit } from '../../adapters/redis/redis-target.js';
 import type { Projector } from '../projector.js';
@@ -64,6 +64,13 @@ import { scriptCommand } from './script-command.js';
  * room: <the hash as an object of strings, as HGETALL returns it, or null once deleted>}.
  * Events that are skipped, or that concern no room, publish nothing.
  *
+ * Jobs and messages are the projection's side effects: `sideEffects: 'none'` (a blue/green
+ * rebuild's new generation, rebuild/redis/) applies the state changes only, whatever the events'
+ * age; the live run ('live', the default) announces what is recent enough.
+ *
+ * `<checkpointKey>:applied` (appliedKey) holds the log position of the furthest event run against
+ * the keys, so that a rebuild can tell a batch half applied from none (room-script.ts).
+ *
  * Each event is one Lua script call (room-script.ts) run with EVALSHA, EVAL when the server lost
  * the script (ioredis' defineCommand), so check, change, job and message happen together or not
  * at all. The call first checks the run's fence (the target's generation marker and checkpoint,
@@ -109,6 +116,18 @@ export const roomKey = (meetingId: string) => `room:${meetingId}`;
 export const roomVersionKey = (meetingId: string) => `room-version:${meetingId}`;
 export const roomSettingsKey = (meetingId: string) => `room-settings:${meetingId}`;
 export const meetingInviteesKey = (meetingId: string) => `meeting-invitees:${meetingId}`;
+/**
+ * What every key of the room cache starts with (the notification queue is not its own: the
+ * notification worker consumes it). A rebuild replaces exactly the keys starting so.
+ */
+export const ROOM_CACHE_KEY_STARTS = [
+  roomKey(''),
+  roomVersionKey(''),
+  roomSettingsKey(''),
+  meetingInviteesKey(''),
+] as const;
+/** Beside the run's checkpoint, under its name so that dumps and ops take it for bookkeeping. */
+export const appliedKey = (checkpointKey: string) => `${checkpointKey}:applied`;
 /** Without the client's prefix: PUBLISH channels are not keys, ioredis leaves them alone. */
 export const roomChannel = (meetingId: string) => `room-changes:${meetingId}`;
 
@@ -121,6 +140,8 @@ export interface RoomChange {
 }
 
 export interface RoomCacheOptions {
+  /** 'none': no notification job, no message, only the state changes. Default 'live'. */
+  sideEffects?: 'live' | 'none';
   /** Invitations and starts older than this announce nothing. Default 600. */
   notifyMaxAgeSeconds?: number;
   /** Put before channel names: the client's keyPrefix, which PUBLISH does not get. Default ''. */
@@ -139,6 +160,7 @@ type RoomCommand = (
   checkpointKey: string,
   settingsKey: string,
   inviteesKey: string,
+  appliedKey: string,
   ...argv: (string | number)[]
 ) => Promise<number>;
 
@@ -149,18 +171,20 @@ export class RoomCacheProjector implements Projector<RedisUnit> {
   readonly name = 'room-cache';
   readonly eventTypes = ROOM_CACHE_EVENT_TYPES;
 
+  private readonly announces: boolean;
   private readonly notifyMaxAgeMs: number;
   private readonly channelPrefix: string;
   private readonly now: () => Date;
 
   constructor(options: RoomCacheOptions = {}) {
+    this.announces = (options.sideEffects ?? 'live') === 'live';
     this.notifyMaxAgeMs = (options.notifyMaxAgeSeconds ?? DEFAULT_NOTIFY_MAX_AGE_SECONDS) * 1000;
     this.channelPrefix = options.channelPrefix ?? '';
     this.now = options.now ?? (() => new Date());
   }
 
   async apply(tx: RedisUnit, events: readonly DecodedEvent[]): Promise<void> {
-    const run = scriptCommand<RoomCommand>(tx.redis, COMMAND, 7, ROOM_SCRIPT);
+    const run = scriptCommand<RoomCommand>(tx.redis, COMMAND, 8, ROOM_SCRIPT);
     const [generationKey, checkpointKey] = tx.fence.keys;
     for (const event of events) {
       if (!isRoomEvent(event)) continue;
@@ -173,23 +197,26 @@ export class RoomCacheProjector implements Projector<RedisUnit> {
         checkpointKey,
         roomSettingsKey(meetingId),
         meetingInviteesKey(meetingId),
+        appliedKey(checkpointKey),
         event.type,
         event.streamVersion,
         meetingId,
         event.occurredAt.toISOString(),
         JSON.stringify(event.data),
         this.jobTemplate(event),
-        this.channelPrefix + roomChannel(meetingId),
+        this.announces ? this.channelPrefix + roomChannel(meetingId) : '',
         ROOM_TTL_SECONDS,
         ROOM_VERSION_TTL_SECONDS,
         ...tx.fence.args,
         Math.floor(event.occurredAt.getTime() / 1000),
+        formatCheckpoint(event.checkpoint),
       );
     }
   }
 
   /** The event's notification job (the script completes a start's per invitee); '' for none. */
   private jobTemplate(event: RoomEvent): string {
+    if (!this.announces) return '';
     if (this.now().getTime() - event.occurredAt.getTime() > this.notifyMaxAgeMs) return '';
     if (event.type === 'ParticipantInvited') return invitedJob(event);
     if (event.type === 'MeetingStarted') return startedJobTemplate(event);

@@ -12,13 +12,20 @@ import { FENCE_LUA } from '../../adapters/redis/redis-target.js';
  *   KEYS[4]  the fence's generation marker, KEYS[5] its checkpoint
  *   KEYS[6]  room-settings:<meetingId>  the meeting's settings, from its scheduling on
  *   KEYS[7]  meeting-invitees:<meetingId>  the invitees' user ids, whom notifications go to
+ *   KEYS[8]  the furthest log position run against these keys (see below)
  *
- *   ARGV[1]  event type                 ARGV[6]  notification job (template), or ''
- *   ARGV[2]  meeting stream version     ARGV[7]  PUBLISH channel (already prefixed)
+ *   ARGV[1]  event type                 ARGV[6]  notification job (template), or '' for none
+ *   ARGV[2]  meeting stream version     ARGV[7]  PUBLISH channel (already prefixed), '' for none
  *   ARGV[3]  meetingId                  ARGV[8]  room TTL in seconds
  *   ARGV[4]  occurredAt (ISO)           ARGV[9]  version guard TTL in seconds
  *   ARGV[5]  event data (JSON)          ARGV[10], ARGV[11]  the fence's generation and checkpoint
  *   ARGV[12] occurredAt in epoch seconds (the hash's times; ISO ARGV[4] orders joins and waits)
+ *   ARGV[13] the event's log position, '<transactionId>:<globalPosition>'
+ *
+ * KEYS[8] is raised to ARGV[13] by every event that passes the fence, applied or skipped: the
+ * checkpoint moves only once a whole batch is applied, so without it a rebuild could not tell a
+ * batch half applied from none (rebuild/redis/switch-generation.ts switches only where it knows
+ * that no event beyond its own position has run against the live keys).
  *
  * Returns 1 when the event was applied (its version was above the last applied one), 0 when it
  * was a redelivery or out of date and changed nothing.
@@ -26,6 +33,15 @@ import { FENCE_LUA } from '../../adapters/redis/redis-target.js';
 export const ROOM_SCRIPT = `${FENCE_LUA}
 local refused = fence(KEYS[4], KEYS[5], ARGV[10], ARGV[11])
 if refused then return refused end
+
+local function after(a, b)
+  local ta, pa = string.match(a, '^(%d+):(%d+)$')
+  local tb, pb = string.match(b, '^(%d+):(%d+)$')
+  if tonumber(ta) ~= tonumber(tb) then return tonumber(ta) > tonumber(tb) end
+  return tonumber(pa) > tonumber(pb)
+end
+local furthest = redis.call('GET', KEYS[8])
+if not furthest or after(ARGV[13], furthest) then redis.call('SET', KEYS[8], ARGV[13]) end
 
 local room_key, guard_key, queue_key, settings_key = KEYS[1], KEYS[2], KEYS[3], KEYS[6]
 local event_type = ARGV[1]
@@ -45,6 +61,7 @@ if version <= last then return 0 end
 redis.call('SET', guard_key, ARGV[2], 'EX', ARGV[9])
 
 local function publish(room)
+  if channel == '' then return end
   redis.call('PUBLISH', channel, cjson.encode({
     meetingId = meeting_id, version = version, type = event_type, room = room or cjson.null,
   }))
