@@ -11,7 +11,6 @@ import { pino } from 'pino';
 import { PostgresTarget } from '../src/adapters/postgres/postgres-target.js';
 import { loadConfig } from '../src/config.js';
 import { createProjections, createRunners } from '../src/projections.js';
-import type { Projection } from '../src/projections.js';
 import { rebuildPostgresProjection } from '../src/rebuild/postgres/rebuild-postgres-projection.js';
 import { projectedRows } from '../src/testing/read-model-rows.js';
 import { ProjectionWorker } from '../src/runner/projection-worker.js';
@@ -138,18 +137,26 @@ try {
   // Each rebuild holds its lock's connection, a batch's transaction and a read of the log.
   const rebuildPool = new pg.Pool({ connectionString: db.url, max: 4 * projections.length });
   started = Date.now();
-  const rebuilt = await Promise.all(
-    projections.map((p) =>
-      rebuildPostgresProjection(
-        {
-          pool: rebuildPool,
-          logger: deps.logger,
-          batchSize: deps.batchSize,
-          bulkBatchSize: config.PROJECTION_REBUILD_BULK_BATCH_SIZE,
-        },
-        p.projector as Projection<pg.ClientBase>['projector'],
-      ),
-    ),
+  // BENCH_REBUILD_CONCURRENCY rebuilds at a time (default: all of them, as the worker runs them).
+  const concurrency = Number(process.env.BENCH_REBUILD_CONCURRENCY ?? projections.length);
+  const queue = [...projections];
+  const rebuilt: Awaited<ReturnType<typeof rebuildPostgresProjection>>[] = [];
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      for (let p = queue.shift(); p; p = queue.shift()) {
+        rebuilt.push(
+          await rebuildPostgresProjection(
+            {
+              pool: rebuildPool,
+              logger: deps.logger,
+              batchSize: deps.batchSize,
+              bulkBatchSize: config.PROJECTION_REBUILD_BULK_BATCH_SIZE,
+            },
+            p.projector,
+          ),
+        );
+      }
+    }),
   );
   const blueGreenSeconds = (Date.now() - started) / 1000;
   await rebuildPool.end();

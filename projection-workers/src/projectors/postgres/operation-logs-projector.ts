@@ -2,6 +2,7 @@ import { eventSchemas, privateCategories, streamCategory } from '@meetings/event
 import type { EventType } from '@meetings/events';
 import type { ClientBase } from 'pg';
 import type { Projector } from '../projector.js';
+import { rowSource } from './row-source.js';
 
 /** Secrets and uniqueness reservations: they never leave the write side, not even into the audit trail. */
 export const privateEventTypes: ReadonlySet<EventType> = new Set<EventType>([
@@ -26,26 +27,42 @@ export const operationLogsProjector: Projector<ClientBase> = {
       (e) => !privateEventTypes.has(e.type) && !privateCategories.includes(streamCategory(e.streamId)),
     );
     if (logged.length === 0) return;
-    const column = <T>(pick: (e: (typeof logged)[number]) => T) => logged.map(pick);
     // One statement per batch: this projection reads every event of the log.
+    const source = await rowSource(
+      tx,
+      'e',
+      [
+        ['id', 'uuid'],
+        ['actor', 'uuid'],
+        ['action', 'text'],
+        ['category', 'text'],
+        ['resource', 'text'],
+        ['details', 'jsonb'],
+        ['correlation', 'text'],
+        ['at', 'timestamptz'],
+      ],
+      logged.map((e) => {
+        const category = streamCategory(e.streamId);
+        return [
+          e.eventId,
+          e.metadata.actorUserId,
+          e.type,
+          category,
+          e.streamId.slice(category.length + 1),
+          JSON.stringify(e.data),
+          e.metadata.correlationId,
+          e.occurredAt.toISOString(),
+        ];
+      }),
+    );
     await tx.query(
       `INSERT INTO operation_logs (event_id, user_id, action, resource_type, resource_id, details,
          correlation_id, created_at)
        SELECT e.id, e.actor, e.action, e.category, e.resource, e.details, e.correlation, e.at
-       FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::text[], $8::timestamptz[])
-         WITH ORDINALITY AS e(id, actor, action, category, resource, details, correlation, at, n)
+       FROM ${source.from}
        ORDER BY e.n
        ON CONFLICT (event_id) DO NOTHING`,
-      [
-        column((e) => e.eventId),
-        column((e) => e.metadata.actorUserId),
-        column((e) => e.type),
-        column((e) => streamCategory(e.streamId)),
-        column((e) => e.streamId.slice(streamCategory(e.streamId).length + 1)),
-        column((e) => JSON.stringify(e.data)),
-        column((e) => e.metadata.correlationId),
-        column((e) => e.occurredAt.toISOString()),
-      ],
+      source.params,
     );
   },
 };

@@ -1,4 +1,5 @@
 import type { ClientBase } from 'pg';
+import { rowSource } from './row-source.js';
 
 /*
  * Batch projection by folding: load the rows a batch may change, apply its events to them in
@@ -146,18 +147,14 @@ export async function loadRows<Row extends VersionedRow>(
   return rows;
 }
 
-const upsertSql = new WeakMap<object, string>();
-
-function upsertStatement<Row extends VersionedRow>(spec: TableSpec<Row>): string {
-  const cached = upsertSql.get(spec);
-  if (cached) return cached;
+/** The upsert of rows read from `from` (a RowSource aliased `src`), in their order. */
+function upsertStatement<Row extends VersionedRow>(spec: TableSpec<Row>, from: string): string {
   const columns = Object.entries<SqlType>(spec.columns);
   const names = columns.map(([name]) => name).join(', ');
   const fixed = new Set<string>([...spec.key, ...spec.insertOnly]);
-  const sql = `INSERT INTO ${spec.table} AS cur (${names})
+  return `INSERT INTO ${spec.table} AS cur (${names})
     SELECT ${names}
-    FROM unnest(${columns.map(([, type], i) => `$${i + 1}::${type}[]`).join(', ')})
-      WITH ORDINALITY AS src(${names}, n)
+    FROM ${from}
     ORDER BY n
     ON CONFLICT (${spec.key.join(', ')}) DO UPDATE SET
       ${columns
@@ -165,8 +162,6 @@ function upsertStatement<Row extends VersionedRow>(spec: TableSpec<Row>): string
         .map(([name]) => `${name} = EXCLUDED.${name}`)
         .join(', ')}
     WHERE cur.last_stream_version < EXCLUDED.last_stream_version`;
-  upsertSql.set(spec, sql);
-  return sql;
 }
 
 /**
@@ -179,9 +174,12 @@ export async function writeRows<Row extends VersionedRow>(
   rows: readonly Row[],
 ): Promise<void> {
   if (rows.length === 0) return;
-  const names = Object.keys(spec.columns) as (keyof Row & string)[];
-  await tx.query(
-    upsertStatement(spec),
-    names.map((name) => rows.map((row) => row[name])),
+  const columns = Object.entries<SqlType>(spec.columns);
+  const source = await rowSource(
+    tx,
+    'src',
+    columns,
+    rows.map((row) => columns.map(([name]) => row[name as keyof Row])),
   );
+  await tx.query(upsertStatement(spec, source.from), source.params);
 }
