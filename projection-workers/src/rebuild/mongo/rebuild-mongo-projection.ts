@@ -50,13 +50,13 @@ export async function rebuildMongoProjection(
         await createGenerationCollections(deps.mongo, names);
         const bulk = deps.bulkBatchSize ?? Math.max(deps.batchSize, BULK_BATCH_SIZE);
         await build.runToHead('building', bulk, options.signal);
-        build.report('indexing', true);
+        build.progress.report('indexing');
         await ensureMongoIndexes(deps.mongo, indexedAs(names));
         await updateMarker(deps.mongo, name, { phase: 'indexed' });
       }
       await build.runToHead('catching-up', deps.batchSize, options.signal);
     }
-    build.report('switching', true);
+    build.progress.report('switching');
     const switchedAt = await switchToGeneration(
       {
         db: deps.mongo,
@@ -68,7 +68,7 @@ export async function rebuildMongoProjection(
       marker,
     );
     await finishMarker(deps.mongo, name, marker.generation);
-    build.report('switched', true, switchedAt);
+    build.progress.report('switched', switchedAt);
     return {
       projection: name,
       generation: marker.generation,

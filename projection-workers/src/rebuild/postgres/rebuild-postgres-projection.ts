@@ -1,5 +1,5 @@
-import { compareCheckpoints, createUpcasterRegistry, START } from '@meetings/events';
-import type { Checkpoint, EventStore, UpcasterRegistry } from '@meetings/events';
+import { createUpcasterRegistry } from '@meetings/events';
+import type { EventStore, UpcasterRegistry } from '@meetings/events';
 import { PostgresEventStore } from '@meetings/db';
 import type pg from 'pg';
 import type { Logger } from 'pino';
@@ -8,9 +8,10 @@ import { loadCheckpoint } from '../../adapters/postgres/postgres-target.js';
 import { PostgresDeadLetterStore } from '../../adapters/postgres/postgres-dead-letter-store.js';
 import type { Projector } from '../../projectors/projector.js';
 import { ProjectionRunner } from '../../runner/projection-runner.js';
-import { sleep } from '../../runner/sleep.js';
 import { withRebuildLock } from '../rebuild-lock.js';
-import { RebuildInterrupted, RebuildRefused } from '../rebuild-progress.js';
+import { PhaseReporter } from '../phase-reporter.js';
+import { RebuildRefused } from '../rebuild-progress.js';
+import { logHead, runToHead } from '../run-to-head.js';
 import type { RebuildOptions, RebuildPhase, RebuildResult } from '../rebuild-progress.js';
 import { GenerationTarget } from './generation-target.js';
 import { bulkLoadSurvived, finishBulkLoad, restartBulkLoad } from './generation-tables.js';
@@ -59,7 +60,7 @@ export async function rebuildPostgresProjection(
     if (g.phase === 'loading') {
       if (existing) await restartLoadIfLost(deps.pool, g, tables);
       await rebuild.runToHead('building', deps.bulkBatchSize ?? DEFAULT_BULK_BATCH_SIZE);
-      rebuild.report('indexing', true);
+      rebuild.progress.report('indexing');
       const client = await deps.pool.connect();
       try {
         await finishBulkLoad(client, g.schema, tables);
@@ -69,7 +70,7 @@ export async function rebuildPostgresProjection(
       await markIndexed(deps.pool, g);
     }
     await rebuild.runToHead('catching-up', deps.batchSize);
-    rebuild.report('switching', true);
+    rebuild.progress.report('switching');
     const switchedAt = await switchGeneration(
       {
         pool: deps.pool,
@@ -81,7 +82,7 @@ export async function rebuildPostgresProjection(
       tables,
       projector,
     );
-    rebuild.report('switched', true, switchedAt);
+    rebuild.progress.report('switched', switchedAt);
     return {
       projection: projector.name,
       generation: g.generation,
@@ -96,11 +97,8 @@ export async function rebuildPostgresProjection(
 class GenerationBuild {
   readonly store: Pick<EventStore, 'readAll'>;
   readonly upcasters: UpcasterRegistry;
+  readonly progress: PhaseReporter;
   private readonly runName: string;
-  private at: Checkpoint | null = null;
-  private head = 0;
-  private phase: RebuildPhase = 'building';
-  private reportedAt = 0;
 
   constructor(
     private readonly deps: PostgresRebuildDeps,
@@ -111,71 +109,32 @@ class GenerationBuild {
     this.store = deps.store ?? new PostgresEventStore(deps.pool);
     this.upcasters = deps.upcasters ?? createUpcasterRegistry();
     this.runName = generationRunName(g);
+    this.progress = new PhaseReporter(projector.name, g.generation, options);
   }
 
-  report(phase: RebuildPhase, force: boolean, at: Checkpoint | null = this.at): void {
-    const every = this.options.progressEveryMs ?? 1_000;
-    if (!force && phase === this.phase && Date.now() - this.reportedAt < every) return;
-    this.phase = phase;
-    this.reportedAt = Date.now();
-    this.options.onProgress?.({
-      projection: this.projector.name,
-      generation: this.g.generation,
-      phase,
-      position: at?.globalPosition ?? 0,
-      head: this.head,
-    });
-  }
-
-  /**
-   * Runs the generation's projector until its checkpoint reaches the log's head as read when this
-   * started; the runner is the workers' own (same batches, retries and dead letters).
-   */
+  /** Runs the generation's projector until its checkpoint reaches the log's head as read now. */
   async runToHead(phase: RebuildPhase, batchSize: number): Promise<void> {
     const head = await logHead(this.deps.pool);
-    this.head = head.globalPosition;
-    const stop = new AbortController();
-    const outer = this.options.signal;
-    const onAbort = () => stop.abort();
-    outer?.addEventListener('abort', onAbort, { once: true });
-    const runner = new ProjectionRunner({
-      projector: { ...this.projector, name: this.runName },
-      source: new EventStoreSource(this.store, 20),
-      target: new GenerationTarget(this.deps.pool, this.g.schema),
-      deadLetters: new PostgresDeadLetterStore(this.deps.pool),
-      upcasters: this.upcasters,
-      logger: this.deps.logger,
-      batchSize,
+    this.progress.head = head.globalPosition;
+    await runToHead({
+      runner: new ProjectionRunner({
+        projector: { ...this.projector, name: this.runName },
+        source: new EventStoreSource(this.store, 20),
+        target: new GenerationTarget(this.deps.pool, this.g.schema),
+        deadLetters: new PostgresDeadLetterStore(this.deps.pool),
+        upcasters: this.upcasters,
+        logger: this.deps.logger,
+        batchSize,
+      }),
+      head,
+      position: () => loadCheckpoint(this.deps.pool, this.runName),
+      onPosition: (at) => {
+        this.progress.at = at;
+        this.progress.report(phase);
+      },
+      signal: this.options.signal,
     });
-    const outcome: { failed?: Error } = {};
-    const running = runner.run(stop.signal).catch((error: unknown) => {
-      outcome.failed = error instanceof Error ? error : new Error(String(error));
-      stop.abort();
-    });
-    try {
-      this.report(phase, true);
-      while (!stop.signal.aborted) {
-        this.at = await loadCheckpoint(this.deps.pool, this.runName);
-        if (compareCheckpoints(this.at ?? START, head) >= 0) break;
-        this.report(phase, false);
-        await sleep(50, stop.signal);
-      }
-    } finally {
-      stop.abort();
-      outer?.removeEventListener('abort', onAbort);
-      await running;
-    }
-    if (outcome.failed) throw outcome.failed;
-    if (outer?.aborted) throw new RebuildInterrupted(`the rebuild of ${this.projector.name} was interrupted`);
   }
-}
-
-async function logHead(pool: pg.Pool): Promise<Checkpoint> {
-  const { rows } = await pool.query<{ t: string; p: string }>(
-    `SELECT transaction_id::text AS t, global_position::text AS p FROM es_events
-     ORDER BY transaction_id DESC, global_position DESC LIMIT 1`,
-  );
-  return rows[0] ? { transactionId: Number(rows[0].t), globalPosition: Number(rows[0].p) } : START;
 }
 
 /**
