@@ -144,6 +144,7 @@ describe('read tables', () => {
         'personal_data_secrets',
         'projection_checkpoints',
         'projection_dead_letters',
+        'projection_generations',
         'projection_kafka_offsets',
         'relay_offsets',
         ...READ_TABLES,

@@ -257,7 +257,7 @@ test('refused input: a precise message on stderr, exit code 2, nothing applied',
     [['status', 'extra'], /^usage: status$/],
     [
       ['frobnicate'],
-      /^usage: npm run projections -- status \| dead-letters \| retry \| replay \| republish$/,
+      /^usage: npm run projections -- status \| dead-letters \| retry \| replay \| republish \| rebuild \| drop-retired$/,
     ],
     [[], /^usage: npm run projections/],
   ];
