@@ -1,50 +1,27 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { PostgresEventStore } from '@meetings/db';
-import { createTestDatabase } from '@meetings/db/testing';
-import type { TestDatabase } from '@meetings/db/testing';
 import {
   createUpcasterRegistry,
   currentSchemaVersion,
   privateCategories,
   streamCategory,
 } from '@meetings/events';
-import { Kafka, logLevel } from 'kafkajs';
-import pg from 'pg';
 import { pino } from 'pino';
 import { header } from '../adapters/kafka/event-message.js';
 import { KafkaPublisher } from '../adapters/kafka/kafka-publisher.js';
 import { PostgresDeadLetterStore } from '../adapters/postgres/postgres-dead-letter-store.js';
 import { runCli } from '../cli/run.js';
 import { captureIo } from '../testing/cli-io.js';
-import { topicLayout } from '../relay/topics.js';
 import { consumeDomainTopics } from '../testing/domain-topics.js';
-import { startKafkaMockBroker } from '../testing/kafka-mock-broker.js';
-import type { KafkaMockBroker } from '../testing/kafka-mock-broker.js';
-import { MockTopicAdmin } from '../testing/mock-topic-admin.js';
+import { useKafkaTestbed } from '../testing/kafka-testbed.js';
 import { runScenario } from '../testing/scenario.js';
 
-process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
-let db: TestDatabase;
-let pool: pg.Pool;
-let broker: KafkaMockBroker;
-let kafka: Kafka;
-
-before(async () => {
-  [db, broker] = await Promise.all([createTestDatabase(), startKafkaMockBroker()]);
-  pool = new pg.Pool({ connectionString: db.url, max: 4 });
-  pool.on('error', () => undefined);
-  await new MockTopicAdmin(broker).ensureTopics(topicLayout(3));
-  kafka = new Kafka({ clientId: 'republish-test', brokers: broker.brokers, logLevel: logLevel.NOTHING });
-});
-after(async () => {
-  await pool.end();
-  await Promise.all([db.drop(), broker.stop()]);
-});
+const bed = useKafkaTestbed({ clientId: 'republish-test', partitions: 3, poolSize: 4 });
 
 test('on the librdkafka mock broker: republish re-sends exactly the public events of a range, as the relay keys them', async () => {
-  const store = new PostgresEventStore(pool);
+  const store = new PostgresEventStore(bed.pool);
   await runScenario(store, { seed: 5, users: 20, meetings: 20, events: 600 });
   // A private stream inside the range: it must never reach Kafka.
   const meetingId = randomUUID();
@@ -62,12 +39,12 @@ test('on the librdkafka mock broker: republish re-sends exactly the public event
     ],
     'no_stream',
   );
-  const { rows: heads } = await pool.query<{ p: string }>(
+  const { rows: heads } = await bed.pool.query<{ p: string }>(
     'SELECT max(global_position)::text AS p FROM es_events',
   );
   const head = Number(heads[0]!.p);
   const range = { from: Math.floor(head / 4), to: head };
-  const { rows } = await pool.query<{ n: number; private: number }>(
+  const { rows } = await bed.pool.query<{ n: number; private: number }>(
     `SELECT count(*) FILTER (WHERE split_part(stream_id, '-', 1) <> ALL($3))::int AS n,
         count(*) FILTER (WHERE split_part(stream_id, '-', 1) = ANY($3))::int AS private
       FROM es_events WHERE global_position BETWEEN $1 AND $2`,
@@ -80,18 +57,18 @@ test('on the librdkafka mock broker: republish re-sends exactly the public event
   const io = captureIo();
   const code = await runCli(
     {
-      pool,
+      pool: bed.pool,
       store,
       upcasters: createUpcasterRegistry(),
       projections: [],
-      deadLetters: new PostgresDeadLetterStore(pool),
+      deadLetters: new PostgresDeadLetterStore(bed.pool),
       batchSize: 50,
       logger: pino({ level: 'silent' }),
       retiredGraceSeconds: 3600,
       kafkaProfile: false,
       relayName: 'kafka-relay',
       async connectPublisher() {
-        const publisher = new KafkaPublisher(kafka);
+        const publisher = new KafkaPublisher(bed.kafka);
         await publisher.connect();
         return publisher;
       },
@@ -105,7 +82,7 @@ test('on the librdkafka mock broker: republish re-sends exactly the public event
   ]);
   assert.ok(io.stderr.length >= 2 && io.stderr.every((l) => /^republish: \d+ events sent$/.test(l)));
 
-  const seen = await consumeDomainTopics(kafka, { messages: expected });
+  const seen = await consumeDomainTopics(bed.kafka, { messages: expected });
   assert.equal(seen.length, expected);
   assert.equal(new Set(seen.map((s) => s.event.eventId)).size, expected, 'each event once');
   for (const { event, key, headers } of seen) {

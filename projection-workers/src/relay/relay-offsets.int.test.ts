@@ -1,63 +1,41 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { PostgresEventStore } from '@meetings/db';
-import { createTestDatabase } from '@meetings/db/testing';
-import type { TestDatabase } from '@meetings/db/testing';
-import { Kafka, logLevel } from 'kafkajs';
-import pg from 'pg';
 import { pino } from 'pino';
 import { KafkaPublisher } from '../adapters/kafka/kafka-publisher.js';
 import { PostgresRelayOffsets } from '../adapters/postgres/postgres-relay-offsets.js';
-import { startKafkaMockBroker } from '../testing/kafka-mock-broker.js';
-import type { KafkaMockBroker } from '../testing/kafka-mock-broker.js';
-import { MockTopicAdmin } from '../testing/mock-topic-admin.js';
+import { useKafkaTestbed } from '../testing/kafka-testbed.js';
 import { runScenario } from '../testing/scenario.js';
-import { PUBLIC_CATEGORIES, topicLayout, topicOf } from './topics.js';
+import { PUBLIC_CATEGORIES, topicOf } from './topics.js';
 import { postgresRelay } from './postgres-relay.js';
 
 // What read-your-writes on the Kafka path translates positions with (README "Kafka"), on
 // librdkafka's mock broker (a stand-in: no real Kafka can run here).
-process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
+const bed = useKafkaTestbed({ clientId: 'relay-offsets-test', partitions: 4, poolSize: 6 });
 const logger = pino({ level: 'silent' });
-let db: TestDatabase;
-let pool: pg.Pool;
-let broker: KafkaMockBroker;
-let kafka: Kafka;
-
-before(async () => {
-  [db, broker] = await Promise.all([createTestDatabase(), startKafkaMockBroker()]);
-  pool = new pg.Pool({ connectionString: db.url, max: 6 });
-  pool.on('error', () => undefined);
-  await new MockTopicAdmin(broker).ensureTopics(topicLayout(4));
-  kafka = new Kafka({ clientId: 'relay-offsets-test', brokers: broker.brokers, logLevel: logLevel.NOTHING });
-});
-after(async () => {
-  await pool.end();
-  await Promise.all([db.drop(), broker.stop()]);
-});
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 test('on the librdkafka mock broker: the relay records where each batch ended on each partition, with its checkpoint', async () => {
-  await runScenario(new PostgresEventStore(pool), { seed: 11, users: 20, meetings: 30, events: 1500 });
-  const publisher = new KafkaPublisher(kafka);
+  await runScenario(new PostgresEventStore(bed.pool), { seed: 11, users: 20, meetings: 30, events: 1500 });
+  const publisher = new KafkaPublisher(bed.kafka);
   await publisher.connect();
   const controller = new AbortController();
   const running = postgresRelay({
-    pool,
-    databaseUrl: db.url,
+    pool: bed.pool,
+    databaseUrl: bed.db.url,
     publisher,
     logger,
     batchSize: 100,
     pollIntervalMs: 10,
     lockRetryMs: 100,
   }).run(controller.signal);
-  const head = await pool.query<{ tx: string; pos: string }>(
+  const head = await bed.pool.query<{ tx: string; pos: string }>(
     `SELECT transaction_id::text AS tx, global_position::text AS pos FROM es_events
      ORDER BY transaction_id DESC, global_position DESC LIMIT 1`,
   );
   for (let i = 0; ; i++) {
-    const { rows } = await pool.query(
+    const { rows } = await bed.pool.query(
       `SELECT 1 FROM projection_checkpoints
        WHERE projection = 'kafka-relay' AND transaction_id = $1 AND global_position = $2`,
       [head.rows[0]!.tx, head.rows[0]!.pos],
@@ -72,9 +50,9 @@ test('on the librdkafka mock broker: the relay records where each batch ended on
 
   // The highest end offset recorded per partition is the partition's high watermark: the counts
   // behind each end offset are exact, and no batch went unrecorded.
-  const admin = kafka.admin();
+  const admin = bed.kafka.admin();
   await admin.connect();
-  const recorded = await pool.query<{ topic: string; partition: number; end: string; rows: number }>(
+  const recorded = await bed.pool.query<{ topic: string; partition: number; end: string; rows: number }>(
     `SELECT topic, "partition", max(end_offset)::text AS end, count(*)::int AS rows
      FROM relay_offsets GROUP BY topic, "partition"`,
   );
@@ -95,7 +73,7 @@ test('on the librdkafka mock broker: the relay records where each batch ended on
     'batches of 100 over 1,500 events: several rows per partition',
   );
   // Every batch started before the relay's checkpoint.
-  const after = await pool.query(
+  const after = await bed.pool.query(
     `SELECT count(*)::int AS n FROM relay_offsets o, projection_checkpoints c
      WHERE c.projection = 'kafka-relay'
        AND (o.from_transaction_id, o.from_global_position) >= (c.transaction_id, c.global_position)`,
@@ -104,8 +82,8 @@ test('on the librdkafka mock broker: the relay records where each batch ended on
 });
 
 test('old rows fold into one per partition: the earliest start, the highest end offset', async () => {
-  await pool.query('DELETE FROM relay_offsets');
-  const client = await pool.connect();
+  await bed.pool.query('DELETE FROM relay_offsets');
+  const client = await bed.pool.connect();
   try {
     const offsets = new PostgresRelayOffsets({ exactForSeconds: 3600, foldEveryMs: 0 });
     await client.query('BEGIN');
@@ -117,9 +95,9 @@ test('old rows fold into one per partition: the earliest start, the highest end 
       { topic: 't', partition: 0, endOffset: 9n },
     ]);
     await client.query('COMMIT');
-    assert.equal((await pool.query('SELECT count(*)::int AS n FROM relay_offsets')).rows[0].n, 3);
+    assert.equal((await bed.pool.query('SELECT count(*)::int AS n FROM relay_offsets')).rows[0].n, 3);
     // Young rows stay apart; once older than the exact window they fold.
-    await pool.query(`UPDATE relay_offsets SET recorded_at = now() - interval '2 hours'`);
+    await bed.pool.query(`UPDATE relay_offsets SET recorded_at = now() - interval '2 hours'`);
     await client.query('BEGIN');
     await offsets.record(client, { transactionId: 11, globalPosition: 130 }, [
       { topic: 't', partition: 0, endOffset: 12n },
@@ -128,7 +106,7 @@ test('old rows fold into one per partition: the earliest start, the highest end 
   } finally {
     client.release();
   }
-  const { rows } = await pool.query(
+  const { rows } = await bed.pool.query(
     `SELECT "partition", end_offset::int AS end, from_transaction_id::int AS tx,
        from_global_position::int AS pos
      FROM relay_offsets ORDER BY "partition", from_transaction_id, from_global_position`,
