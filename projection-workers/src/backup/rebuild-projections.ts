@@ -1,7 +1,7 @@
 import type { Checkpoint } from '@meetings/events';
-import type pg from 'pg';
 import type { Projection, ProjectionDeps } from '../projections.js';
 import { createRunners } from '../projections.js';
+import { logHead } from '../rebuild/run-to-head.js';
 import { ProjectionWorker } from '../runner/projection-worker.js';
 import { sleep } from '../runner/sleep.js';
 
@@ -20,14 +20,6 @@ export class ProjectionNotEmptyError extends Error {
 
 const same = (a: Checkpoint | null, b: Checkpoint | null) =>
   a?.transactionId === b?.transactionId && a?.globalPosition === b?.globalPosition;
-
-async function logHead(pool: pg.Pool): Promise<Checkpoint | null> {
-  const { rows } = await pool.query<{ t: string; p: string }>(
-    `SELECT transaction_id::text AS t, global_position::text AS p FROM es_events
-     ORDER BY transaction_id DESC, global_position DESC LIMIT 1`,
-  );
-  return rows[0] ? { transactionId: Number(rows[0].t), globalPosition: Number(rows[0].p) } : null;
-}
 
 /** Refuses targets that already hold a projection's checkpoint (Redis, MongoDB or etcd kept from before). */
 export async function refuseProjectedTargets(projections: readonly Projection[]): Promise<void> {
@@ -53,7 +45,9 @@ export async function rebuildProjections(
   onProgress: (p: RebuildProgress) => void = () => undefined,
   progressEveryMs = 1_000,
 ): Promise<void> {
-  const head = await logHead(deps.pool);
+  // null for an empty log: every projection stands at its head already.
+  const read = await logHead(deps.pool);
+  const head = read.globalPosition === 0 ? null : read;
   const worker = new ProjectionWorker(createRunners(deps, projections), deps.logger);
   worker.start();
   try {
