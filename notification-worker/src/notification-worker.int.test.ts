@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { createTestDatabase } from '@meetings/db/testing';
+import { createTestDatabase, freePort } from '@meetings/db/testing';
 import type { TestDatabase } from '@meetings/db/testing';
 import { deleteKeys } from '@meetings/command-service/testing';
 import { Redis } from 'ioredis';
@@ -19,7 +19,7 @@ import {
   WORKERS_KEY,
 } from './queue/redis-job-queue.js';
 import { addUser, emailJob, newPrefix, NOTIFICATION_QUEUE_KEY, REDIS_URL } from './testing/fixtures.js';
-import { freePort, startPrivateSmtpd } from './testing/private-smtpd.js';
+import { startPrivateSmtpd } from './testing/private-smtpd.js';
 import type { PrivateSmtpd } from './testing/private-smtpd.js';
 
 const prefix = newPrefix();

@@ -19,6 +19,19 @@ const READY_TIMEOUT_MS = 20_000;
  * a test's own: free loopback ports, a temporary data directory, stopped by its pid.
  */
 export async function startPrivateEtcd(): Promise<PrivateEtcd> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start();
+    } catch (error) {
+      // Another test process may bind a port between our choosing it and etcd binding it.
+      if (attempt >= 3 || !(error instanceof PortTaken)) throw error;
+    }
+  }
+}
+
+class PortTaken extends Error {}
+
+async function start(): Promise<PrivateEtcd> {
   const [clientPort, peerPort] = [await freePort(), await freePort()];
   // etcd fsyncs its WAL at every write (3.4 has no --unsafe-no-fsync): on a disk shared with a busy
   // test run a slow fsync delays lease keep-alives past short test TTLs and live nodes look dead.
@@ -61,6 +74,7 @@ export async function startPrivateEtcd(): Promise<PrivateEtcd> {
     if (healthy) return { endpoint, stop };
     if (hasExited(child) || Date.now() > deadline) {
       await stop();
+      if (/address already in use/.test(output())) throw new PortTaken(output());
       throw new Error(`etcd did not become healthy within ${READY_TIMEOUT_MS} ms:\n${output()}`);
     }
     await sleep(50);

@@ -6,15 +6,51 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/** A port nothing listens on now: bound on 127.0.0.1:0, then released. */
-export function freePort(): Promise<number> {
+/**
+ * A loopback port nothing listens on now. Chosen at random below the kernel's ephemeral range:
+ * a port the kernel handed out (listen on 0) and we released goes back to the pool that every
+ * outgoing connection of a busy test run draws its source port from, so a server started on it a
+ * moment later could find it taken. Below that range only another listener can collide, and two
+ * test processes drawing the same port among thousands is rare enough for one retry to cover.
+ */
+export async function freePort(): Promise<number> {
+  const [low] = ephemeralRange();
+  const first = 10_000;
+  const last = Math.max(first + 1000, low) - 1;
+  for (let i = 0; i < 50; i++) {
+    const port = first + Math.floor(Math.random() * (last - first + 1));
+    if (await bindable(port)) return port;
+  }
+  return listenOn(0);
+}
+
+function ephemeralRange(): [number, number] {
+  try {
+    const [low, high] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')
+      .trim()
+      .split(/\s+/)
+      .map(Number);
+    if (low! > 0 && high! >= low!) return [low!, high!];
+  } catch {
+    // not Linux: the IANA range
+  }
+  return [49152, 65535];
+}
+
+const bindable = (port: number) =>
+  listenOn(port).then(
+    () => true,
+    () => false,
+  );
+
+function listenOn(port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(port, '127.0.0.1', () => {
       const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
+      const bound = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(bound));
     });
   });
 }
