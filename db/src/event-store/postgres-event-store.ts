@@ -17,7 +17,7 @@ import type {
 import type pg from 'pg';
 import { APPEND_SQL, appendParameters, satisfies } from './append-sql.js';
 import { PollingSubscription } from './polling-subscription.js';
-import { readAllQuery } from './read-all-sql.js';
+import { readAllQuery, SNAPSHOT_XMIN_SQL } from './read-all-sql.js';
 import { EVENT_COLUMNS, toEnvelope } from './rows.js';
 import type { EventRow } from './rows.js';
 
@@ -146,7 +146,10 @@ export class PostgresEventStore implements EventStore {
     max: number,
     filter: EventFilter | undefined,
   ): Promise<ReadAllResult> {
-    const { rows } = await this.pool.query<EventRow & { is_head: boolean }>(readAllQuery(from, max, filter));
+    const snapshot = await this.pool.query<{ xmin: string }>(SNAPSHOT_XMIN_SQL);
+    const { rows } = await this.pool.query<EventRow & { is_head: boolean }>(
+      readAllQuery(from, max, filter, snapshot.rows[0]!.xmin),
+    );
     const events = rows.filter((r) => !r.is_head).map(toEnvelope);
     const head = rows.find((r) => r.is_head);
     const last = events.at(-1)?.checkpoint ?? from;
