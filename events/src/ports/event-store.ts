@@ -1,4 +1,5 @@
 import type { Checkpoint, EventEnvelope, NewEvent } from '../envelope.js';
+import { streamCategory } from '../streams.js';
 
 /**
  * What a writer expects of a stream before appending: an exact version (the version of its last
@@ -32,6 +33,19 @@ export interface EventFilter {
   categories?: readonly string[];
   excludeCategories?: readonly string[];
   eventTypes?: readonly string[];
+}
+
+/** Whether an event passes a filter: what a filtered read of the log returns. */
+export function matchesFilter(
+  filter: EventFilter | undefined,
+  event: Pick<EventEnvelope, 'streamId' | 'type'>,
+): boolean {
+  if (!filter) return true;
+  const category = streamCategory(event.streamId);
+  if (filter.categories?.length && !filter.categories.includes(category)) return false;
+  if (filter.excludeCategories?.includes(category)) return false;
+  if (filter.eventTypes?.length && !filter.eventTypes.includes(event.type)) return false;
+  return true;
 }
 
 export interface ReadAllOptions {

@@ -7,7 +7,7 @@ import {
   WrongExpectedVersionError as EsdbWrongExpectedVersionError,
 } from '@eventstore/db-client';
 import type { AllStreamResolvedEvent, ReadPosition } from '@eventstore/db-client';
-import { START, WrongExpectedVersionError } from '@meetings/events';
+import { matchesFilter, START, WrongExpectedVersionError } from '@meetings/events';
 import type {
   AppendResult,
   Checkpoint,
@@ -25,7 +25,6 @@ import type {
 import { satisfies } from '../append-sql.js';
 import { isSystemEvent, toEnvelope, toEventData } from './envelope.js';
 import { EsdbSubscription } from './esdb-subscription.js';
-import { matches } from './filters.js';
 import { isAfter, toCheckpoint, toExpectedRevision, toReadPosition, toVersion } from './positions.js';
 
 /**
@@ -138,7 +137,7 @@ export class EsdbEventStore implements EventStore {
         const recorded = resolved.event;
         if (!recorded || !isAfter(recorded.position, from)) continue;
         scanned = toCheckpoint(recorded.position);
-        if (isSystemEvent(recorded) || !matches(options.filter, recorded)) continue;
+        if (isSystemEvent(recorded) || !matchesFilter(options.filter, recorded)) continue;
         events.push(toEnvelope(recorded));
         if (events.length === max) return { events, checkpoint: scanned };
       }

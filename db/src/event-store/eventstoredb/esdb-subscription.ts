@@ -1,8 +1,8 @@
 import type { AllStreamSubscription, EventStoreDBClient } from '@eventstore/db-client';
-import { START } from '@meetings/events';
+import { matchesFilter, START } from '@meetings/events';
 import type { EventEnvelope, EventFilter, Subscription } from '@meetings/events';
 import { isSystemEvent, toEnvelope } from './envelope.js';
-import { matches, serverFilter } from './filters.js';
+import { serverFilter } from './filters.js';
 import { isAfter, toReadPosition } from './positions.js';
 
 /**
@@ -38,7 +38,7 @@ export class EsdbSubscription implements Subscription {
       if (this.closed) return;
       const recorded = resolved.event;
       if (!recorded || isSystemEvent(recorded) || !isAfter(recorded.position, from)) continue;
-      if (!matches(this.options.filter, recorded)) continue;
+      if (!matchesFilter(this.options.filter, recorded)) continue;
       yield toEnvelope(recorded);
     }
   }

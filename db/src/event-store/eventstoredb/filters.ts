@@ -1,19 +1,6 @@
 import { streamNameFilter, eventTypeFilter } from '@eventstore/db-client';
 import type { Filter } from '@eventstore/db-client';
-import type { EventEnvelope, EventFilter } from '@meetings/events';
-
-/** The part of a stream id before its first "-", as the PostgreSQL store's split_part reads it. */
-export const categoryOf = (streamId: string) => streamId.split('-', 1)[0]!;
-
-/** The port's filter, applied in the client: the final word on what a reader sees. */
-export function matches(filter: EventFilter | undefined, event: Pick<EventEnvelope, 'streamId' | 'type'>) {
-  if (!filter) return true;
-  const category = categoryOf(event.streamId);
-  if (filter.categories?.length && !filter.categories.includes(category)) return false;
-  if (filter.excludeCategories?.includes(category)) return false;
-  if (filter.eventTypes?.length && !filter.eventTypes.includes(event.type)) return false;
-  return true;
-}
+import type { EventFilter } from '@meetings/events';
 
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const alternatives = (items: readonly string[]) => items.map(escape).join('|');
