@@ -1,7 +1,7 @@
 import type { DecodedEvent } from '@meetings/events';
 import type { ClientBase } from 'pg';
 import type { Projector } from '../projector.js';
-import { rowSource } from './row-source.js';
+import { insertNewRows } from './row-source.js';
 
 type ChatMessageSent = Extract<DecodedEvent, { type: 'ChatMessageSent' }>;
 
@@ -16,36 +16,35 @@ export const chatProjector: Projector<ClientBase> = {
   async apply(tx, events) {
     const sent = events.filter((e): e is ChatMessageSent => e.type === 'ChatMessageSent');
     if (sent.length === 0) return;
-    const source = await rowSource(
+    await insertNewRows(
       tx,
-      'm',
+      'signaling_messages',
+      'id',
       [
         ['id', 'uuid'],
-        ['meeting', 'uuid'],
-        ['sender', 'uuid'],
-        ['recipient', 'uuid'],
+        ['meeting_id', 'uuid'],
+        ['sender_id', 'uuid'],
+        ['recipient_id', 'uuid'],
+        ['message_type', 'text'],
         ['content', 'text'],
-        ['at', 'timestamptz'],
-        ['version', 'bigint'],
+        ['sent_at', 'timestamptz'],
+        ['last_stream_version', 'bigint'],
+        ['created_at', 'timestamptz'],
       ],
-      sent.map((e) => [
-        e.data.messageId,
-        e.data.meetingId,
-        e.data.senderId,
-        e.data.recipientId,
-        e.data.text,
-        e.occurredAt.toISOString(),
-        e.streamVersion,
-      ]),
-    );
-    await tx.query(
-      `INSERT INTO signaling_messages
-         (id, meeting_id, sender_id, recipient_id, message_type, content, sent_at, last_stream_version, created_at)
-       SELECT m.id, m.meeting, m.sender, m.recipient, 'chat', m.content, m.at, m.version, m.at
-       FROM ${source.from}
-       ORDER BY m.n
-       ON CONFLICT (id) DO NOTHING`,
-      source.params,
+      sent.map((e) => {
+        const at = e.occurredAt.toISOString();
+        return [
+          e.data.messageId,
+          e.data.meetingId,
+          e.data.senderId,
+          e.data.recipientId,
+          'chat',
+          e.data.text,
+          at,
+          e.streamVersion,
+          at,
+        ];
+      }),
     );
   },
 };

@@ -240,10 +240,10 @@ export class MeetingsState {
   }
 
   async write(tx: ClientBase): Promise<void> {
-    await writeRows(tx, meetings, this.meetings.changedRows());
-    await writeRows(tx, participants, this.participants.changedRows());
-    await writeRows(tx, rooms, this.rooms.changedRows());
-    await writeRows(tx, recordings, this.recordings.changedRows());
+    await writeRows(tx, meetings, this.meetings);
+    await writeRows(tx, participants, this.participants);
+    await writeRows(tx, rooms, this.rooms);
+    await writeRows(tx, recordings, this.recordings);
   }
 
   /** Among the rows held here (loaded or created by the batch), as they stand now. */

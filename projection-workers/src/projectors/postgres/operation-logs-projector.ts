@@ -2,7 +2,7 @@ import { eventSchemas, privateCategories, streamCategory } from '@meetings/event
 import type { EventType } from '@meetings/events';
 import type { ClientBase } from 'pg';
 import type { Projector } from '../projector.js';
-import { rowSource } from './row-source.js';
+import { insertNewRows } from './row-source.js';
 
 /** Secrets and uniqueness reservations: they never leave the write side, not even into the audit trail. */
 export const privateEventTypes: ReadonlySet<EventType> = new Set<EventType>([
@@ -28,18 +28,19 @@ export const operationLogsProjector: Projector<ClientBase> = {
     );
     if (logged.length === 0) return;
     // One statement per batch: this projection reads every event of the log.
-    const source = await rowSource(
+    await insertNewRows(
       tx,
-      'e',
+      'operation_logs',
+      'event_id',
       [
-        ['id', 'uuid'],
-        ['actor', 'uuid'],
+        ['event_id', 'uuid'],
+        ['user_id', 'uuid'],
         ['action', 'text'],
-        ['category', 'text'],
-        ['resource', 'text'],
+        ['resource_type', 'text'],
+        ['resource_id', 'text'],
         ['details', 'jsonb'],
-        ['correlation', 'text'],
-        ['at', 'timestamptz'],
+        ['correlation_id', 'text'],
+        ['created_at', 'timestamptz'],
       ],
       logged.map((e) => {
         const category = streamCategory(e.streamId);
@@ -54,15 +55,6 @@ export const operationLogsProjector: Projector<ClientBase> = {
           e.occurredAt.toISOString(),
         ];
       }),
-    );
-    await tx.query(
-      `INSERT INTO operation_logs (event_id, user_id, action, resource_type, resource_id, details,
-         correlation_id, created_at)
-       SELECT e.id, e.actor, e.action, e.category, e.resource, e.details, e.correlation, e.at
-       FROM ${source.from}
-       ORDER BY e.n
-       ON CONFLICT (event_id) DO NOTHING`,
-      source.params,
     );
   },
 };

@@ -1,5 +1,5 @@
 import type { ClientBase } from 'pg';
-import { rowSource } from './row-source.js';
+import { copiesStraight, copyRows, rowSource } from './row-source.js';
 
 /*
  * Batch projection by folding: load the rows a batch may change, apply its events to them in
@@ -20,6 +20,8 @@ export interface VersionedRow {
 export class RowSet<Row extends VersionedRow> {
   private readonly rows = new Map<string, Row>();
   private readonly changed = new Set<string>();
+  /** Rows the batch created: not found by the load, so not in the table (bulk-load.ts). */
+  private readonly created = new Set<string>();
   private readonly groups = new Map<string, Row[]>();
 
   /** `groupOf` must be a column no event changes (it indexes the rows for `group`). */
@@ -65,11 +67,20 @@ export class RowSet<Row extends VersionedRow> {
     }
     this.add(create());
     this.changed.add(key);
+    this.created.add(key);
   }
 
   /** Each changed row once, in the order of its first change (new rows get their ids in log order). */
   changedRows(): Row[] {
     return [...this.changed].map((key) => this.rows.get(key)!);
+  }
+
+  /** The changed rows split into those the batch created and those it loaded. */
+  changes(): { created: Row[]; loaded: Row[] } {
+    const created: Row[] = [];
+    const loaded: Row[] = [];
+    for (const key of this.changed) (this.created.has(key) ? created : loaded).push(this.rows.get(key)!);
+    return { created, loaded };
   }
 }
 
@@ -94,7 +105,7 @@ export class RowsById<Row extends VersionedRow & { id: string }> {
   }
 
   write(tx: ClientBase): Promise<void> {
-    return writeRows(tx, this.spec, this.rows.changedRows());
+    return writeRows(tx, this.spec, this.rows);
   }
 }
 
@@ -165,10 +176,28 @@ function upsertStatement<Row extends VersionedRow>(spec: TableSpec<Row>, from: s
 }
 
 /**
- * Writes rows back with one statement. Still guarded by version: a row that someone else has
- * meanwhile moved past ours is left as it is, so no write can take a row backwards.
+ * Writes a batch's changed rows back with one statement. Still guarded by version: a row that
+ * someone else has meanwhile moved past ours is left as it is, so no write can take a row
+ * backwards. In a bulk load many new rows are COPYed straight in and only the others upserted.
  */
 export async function writeRows<Row extends VersionedRow>(
+  tx: ClientBase,
+  spec: TableSpec<Row>,
+  set: RowSet<Row>,
+): Promise<void> {
+  const { created, loaded } = set.changes();
+  if (!copiesStraight(tx, created)) return upsertRows(tx, spec, set.changedRows());
+  const names = Object.keys(spec.columns) as (keyof Row & string)[];
+  await copyRows(
+    tx,
+    spec.table,
+    names,
+    created.map((row) => names.map((name) => row[name])),
+  );
+  await upsertRows(tx, spec, loaded);
+}
+
+async function upsertRows<Row extends VersionedRow>(
   tx: ClientBase,
   spec: TableSpec<Row>,
   rows: readonly Row[],

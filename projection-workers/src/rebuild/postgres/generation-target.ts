@@ -1,6 +1,7 @@
 import type { Checkpoint } from '@meetings/events';
 import type pg from 'pg';
 import { PostgresTarget } from '../../adapters/postgres/postgres-target.js';
+import { whileBulkLoading } from '../../projectors/postgres/bulk-load.js';
 import type { ProjectionTarget, TargetRun } from '../../ports/checkpoint-store.js';
 import { quoteIdent } from './generation-tables.js';
 
@@ -9,7 +10,8 @@ import { quoteIdent } from './generation-tables.js';
  * alone on its search_path (plus pg_catalog, always there), so the projector's unqualified table
  * names are the generation's, and a table it does not declare is an error rather than a write into
  * the live one. The checkpoint is kept like any PostgreSQL projection's, under the generation's
- * own name, in the same transaction as the effects.
+ * own name, in the same transaction as the effects. `bulkLoad`: the first run over the log, while
+ * the generation's tables hold only what this run wrote (see bulk-load.ts).
  */
 export class GenerationTarget implements ProjectionTarget<pg.ClientBase> {
   private readonly inner: PostgresTarget;
@@ -17,6 +19,7 @@ export class GenerationTarget implements ProjectionTarget<pg.ClientBase> {
   constructor(
     pool: pg.Pool,
     private readonly schema: string,
+    private readonly options: { bulkLoad?: boolean } = {},
   ) {
     this.inner = new PostgresTarget(pool);
   }
@@ -24,12 +27,18 @@ export class GenerationTarget implements ProjectionTarget<pg.ClientBase> {
   async open(projection: string): Promise<TargetRun<pg.ClientBase>> {
     const run = await this.inner.open(projection);
     const schema = this.schema;
+    const bulk = this.options.bulkLoad ?? false;
+    const project = <T>(work: (tx: pg.ClientBase) => Promise<T>) =>
+      bulk ? (tx: pg.ClientBase) => whileBulkLoading(tx, work) : work;
     return {
       get checkpoint() {
         return run.checkpoint;
       },
       commit<T>(work: ((tx: pg.ClientBase) => Promise<T>) | null, to: Checkpoint | null) {
-        return run.commit(work && ((tx) => inGeneration(tx, schema, work, { asyncCommit: true })), to);
+        return run.commit(
+          work && ((tx) => inGeneration(tx, schema, project(work), { asyncCommit: true })),
+          to,
+        );
       },
     };
   }
