@@ -12,6 +12,7 @@ import { PostgresTarget } from '../src/adapters/postgres/postgres-target.js';
 import { loadConfig } from '../src/config.js';
 import { createProjections, createRunners } from '../src/projections.js';
 import { rebuildPostgresProjection } from '../src/rebuild/postgres/rebuild-postgres-projection.js';
+import { SharedLogReader } from '../src/rebuild/shared-log-reader.js';
 import { projectedRows } from '../src/testing/read-model-rows.js';
 import { ProjectionWorker } from '../src/runner/projection-worker.js';
 import { runScenario } from '../src/testing/scenario.js';
@@ -140,6 +141,14 @@ try {
   // BENCH_REBUILD_CONCURRENCY rebuilds at a time (default: all of them, as the worker runs them).
   const concurrency = Number(process.env.BENCH_REBUILD_CONCURRENCY ?? projections.length);
   const queue = [...projections];
+  // As `rebuild` of several projections runs them: their bulk loads read the log once, together.
+  // BENCH_SHARED_LOG=0: each reads it alone.
+  const sharedLog = new SharedLogReader(new PostgresEventStore(rebuildPool), {
+    pageSize: config.PROJECTION_REBUILD_BULK_BATCH_SIZE,
+  });
+  const readers = new Map(
+    process.env.BENCH_SHARED_LOG === '0' ? [] : projections.map((p) => [p, sharedLog.reader()] as const),
+  );
   const rebuilt: Awaited<ReturnType<typeof rebuildPostgresProjection>>[] = [];
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
@@ -151,6 +160,7 @@ try {
               logger: deps.logger,
               batchSize: deps.batchSize,
               bulkBatchSize: config.PROJECTION_REBUILD_BULK_BATCH_SIZE,
+              ...(readers.has(p) ? { sharedLog: readers.get(p)! } : {}),
             },
             p.projector,
           ),

@@ -25,8 +25,10 @@ try {
   io.err((error as Error).message);
   process.exit(2);
 }
-// A rebuild holds its lock's connection, a batch's transaction and reads the log beside it.
-const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: 6 });
+// A rebuild holds its lock's connection, a batch's transaction and reads the log beside it, and
+// `rebuild` runs the projections it is given side by side: room for a dozen. The pool opens
+// connections only as they are needed.
+const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: 40 });
 const redis = new Redis(config.REDIS_URL, { keyPrefix: config.REDIS_KEY_PREFIX, lazyConnect: true });
 // With MONGO_URL, the `mongo-analytics` projection is listed, replayed and retried like the others.
 const mongo = config.MONGO_URL

@@ -87,6 +87,13 @@ test('rebuild refuses what it cannot do, with exit 2 and the reason', async () =
   const roles = await cli('rebuild', 'session-roles');
   assert.equal(roles.code, 2);
   assert.match(roles.err, /session-roles changes live log-in sessions in place/);
+  // Several at once: all are checked before any starts.
+  const mixed = await cli('rebuild', 'users', 'chat', 'session-roles');
+  assert.equal(mixed.code, 2);
+  assert.match(mixed.err, /session-roles changes live log-in sessions in place/);
+  const twice = await cli('rebuild', 'users', 'users');
+  assert.equal(twice.code, 2);
+  assert.match(twice.err, /a projection is named twice/);
   const { rows } = await pool.query('SELECT * FROM projection_generations');
   assert.deepEqual(rows, [], 'nothing was started');
 });
@@ -110,6 +117,21 @@ test('rebuild reports its phases, status shows the retired generation, drop-reti
     /^dropped retired_users_[0-9a-f]{10}$/,
   );
   assert.doesNotMatch((await cli('status')).out, /retired at/);
+});
+
+test('rebuild of several projections runs them side by side and reports each', async () => {
+  const sent = await pool.query(`SELECT count(*)::int AS n FROM es_events WHERE type = 'ChatMessageSent'`);
+  assert.ok(sent.rows[0].n > 0);
+  const rebuilt = await cli('rebuild', 'chat', 'meeting-access', '--bulk-batch-size', '150');
+  assert.equal(rebuilt.code, 0, rebuilt.err);
+  const lines = rebuilt.out.split('\n');
+  assert.equal(lines.length, 2);
+  assert.match(lines[0]!, /^rebuilt chat \(generation [0-9a-f]{10}\) in [\d.]+ s/);
+  assert.match(lines[1]!, /^rebuilt meeting-access \(generation [0-9a-f]{10}\) in [\d.]+ s/);
+  for (const name of ['chat', 'meeting-access'])
+    assert.match(rebuilt.err, new RegExp(`rebuild ${name} generation [0-9a-f]{10}: switched`));
+  assert.deepEqual((await pool.query('SELECT count(*)::int AS n FROM signaling_messages')).rows, sent.rows);
+  await cli('drop-retired', '--grace-seconds', '0');
 });
 
 test('rebuild room-cache builds the cache beside the live keys and switches it in', async () => {

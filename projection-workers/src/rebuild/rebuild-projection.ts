@@ -1,3 +1,4 @@
+import { PostgresEventStore } from '@meetings/db';
 import type { Db } from '@meetings/db';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
@@ -7,9 +8,15 @@ import { PostgresTarget } from '../adapters/postgres/postgres-target.js';
 import { RedisTarget } from '../adapters/redis/redis-target.js';
 import type { Projection } from '../projections.js';
 import { rebuildMongoProjection } from './mongo/rebuild-mongo-projection.js';
-import { rebuildPostgresProjection } from './postgres/rebuild-postgres-projection.js';
+import { READ_MODEL_TABLES } from './postgres/read-model-tables.js';
+import {
+  DEFAULT_BULK_BATCH_SIZE,
+  rebuildPostgresProjection,
+} from './postgres/rebuild-postgres-projection.js';
 import { rebuildRedisProjection } from './redis/rebuild-redis-projection.js';
 import { withRebuildLock } from './rebuild-lock.js';
+import { SharedLogReader } from './shared-log-reader.js';
+import type { SharedReader } from './shared-log-reader.js';
 import { RebuildInterrupted, RebuildRefused } from './rebuild-progress.js';
 import type { RebuildOptions, RebuildResult } from './rebuild-progress.js';
 
@@ -28,6 +35,32 @@ export interface RebuildDeps {
 }
 
 /**
+ * Rebuilds several projections side by side, each as `rebuildProjection` does; the PostgreSQL
+ * ones read the log once between them (shared-log-reader.ts). Every rebuild runs to its end; the
+ * results come in the order of `names`, and the first failure, if any, rejects once all have ended.
+ */
+export async function rebuildProjections(
+  deps: RebuildDeps,
+  names: readonly string[],
+  options: RebuildOptions = {},
+): Promise<RebuildResult[]> {
+  // Refused before any starts: all of them, or none.
+  const kinds = names.map((name) => rebuildable(deps, name).kind);
+  if (new Set(names).size !== names.length) throw new RebuildRefused('a projection is named twice');
+  const shared = new SharedLogReader(new PostgresEventStore(deps.pool), {
+    pageSize: deps.bulkBatchSize ?? DEFAULT_BULK_BATCH_SIZE,
+  });
+  // Every reader is taken before any rebuild reads: see SharedLogReader.reader.
+  const readers = kinds.map((kind) => (kind === 'postgres' ? shared.reader() : undefined));
+  const settled = await Promise.allSettled(
+    names.map((name, i) => rebuildProjection(deps, name, options, readers[i])),
+  );
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((s) => (s as PromiseFulfilledResult<RebuildResult>).value);
+}
+
+/**
  * Rebuilds one projection blue/green, by the kind of store its read model lives in. An abort
  * rejects with RebuildInterrupted whichever store it is.
  */
@@ -35,9 +68,10 @@ export async function rebuildProjection(
   deps: RebuildDeps,
   name: string,
   options: RebuildOptions = {},
+  sharedLog?: SharedReader,
 ): Promise<RebuildResult> {
   try {
-    return await rebuildByStore(deps, name, options);
+    return await rebuildByStore(deps, name, options, sharedLog);
   } catch (error) {
     if (options.signal?.aborted && !(error instanceof RebuildInterrupted))
       throw new RebuildInterrupted(`the rebuild of ${name} was interrupted`);
@@ -45,59 +79,20 @@ export async function rebuildProjection(
   }
 }
 
-async function rebuildByStore(
-  deps: RebuildDeps,
-  name: string,
-  options: RebuildOptions,
-): Promise<RebuildResult> {
+type StoreKind = 'postgres' | 'mongo' | 'redis';
+
+/** The projection by name and the kind of rebuild it takes; RebuildRefused when it takes none. */
+function rebuildable(deps: RebuildDeps, name: string): { projection: Projection; kind: StoreKind } {
   const projection = deps.projections.find((p) => p.projector.name === name);
   if (!projection) {
     const known = deps.projections.map((p) => p.projector.name).join(', ');
     throw new RebuildRefused(`unknown projection "${name}"; known: ${known}`);
   }
-  if (projection.target instanceof PostgresTarget) {
-    return rebuildPostgresProjection(
-      {
-        pool: deps.pool,
-        logger: deps.logger,
-        batchSize: deps.batchSize,
-        liveReadsKafka: deps.liveReadsKafka,
-        ...(deps.bulkBatchSize ? { bulkBatchSize: deps.bulkBatchSize } : {}),
-      },
-      projection.projector,
-      options,
-    );
-  }
-  if (projection.target instanceof MongoTarget && deps.mongo) {
-    return rebuildMongoProjection(
-      {
-        pool: deps.pool,
-        mongo: deps.mongo,
-        logger: deps.logger,
-        batchSize: deps.batchSize,
-        ...(deps.bulkBatchSize ? { bulkBatchSize: deps.bulkBatchSize } : {}),
-      },
-      'mongo-analytics',
-      options,
-    );
-  }
-  if (projection.target instanceof RedisTarget && name === 'room-cache' && deps.redis) {
-    const { client, keyPrefix, notifyMaxAgeSeconds } = deps.redis;
-    return withRebuildLock(deps.pool, name, () =>
-      rebuildRedisProjection(
-        {
-          pool: deps.pool,
-          redis: client,
-          keyPrefix,
-          logger: deps.logger,
-          batchSize: deps.batchSize,
-          notifyMaxAgeSeconds,
-        },
-        name,
-        options,
-      ),
-    );
-  }
+  if (projection.target instanceof PostgresTarget && READ_MODEL_TABLES[name])
+    return { projection, kind: 'postgres' };
+  if (projection.target instanceof MongoTarget && deps.mongo) return { projection, kind: 'mongo' };
+  if (projection.target instanceof RedisTarget && name === 'room-cache' && deps.redis)
+    return { projection, kind: 'redis' };
   if (name === 'session-roles')
     throw new RebuildRefused(
       'session-roles changes live log-in sessions in place: `replay session-roles` re-applies it',
@@ -107,4 +102,56 @@ async function rebuildByStore(
       'config-mirror rewrites its etcd keys in place: `replay config-mirror` re-applies it',
     );
   throw new RebuildRefused(`${name} cannot be rebuilt blue/green`);
+}
+
+async function rebuildByStore(
+  deps: RebuildDeps,
+  name: string,
+  options: RebuildOptions,
+  sharedLog: SharedReader | undefined,
+): Promise<RebuildResult> {
+  const { projection, kind } = rebuildable(deps, name);
+  if (kind === 'postgres') {
+    return rebuildPostgresProjection(
+      {
+        pool: deps.pool,
+        logger: deps.logger,
+        batchSize: deps.batchSize,
+        liveReadsKafka: deps.liveReadsKafka,
+        ...(deps.bulkBatchSize ? { bulkBatchSize: deps.bulkBatchSize } : {}),
+        ...(sharedLog ? { sharedLog } : {}),
+      },
+      projection.projector,
+      options,
+    );
+  }
+  sharedLog?.close();
+  if (kind === 'mongo') {
+    return rebuildMongoProjection(
+      {
+        pool: deps.pool,
+        mongo: deps.mongo!,
+        logger: deps.logger,
+        batchSize: deps.batchSize,
+        ...(deps.bulkBatchSize ? { bulkBatchSize: deps.bulkBatchSize } : {}),
+      },
+      'mongo-analytics',
+      options,
+    );
+  }
+  const { client, keyPrefix, notifyMaxAgeSeconds } = deps.redis!;
+  return withRebuildLock(deps.pool, name, () =>
+    rebuildRedisProjection(
+      {
+        pool: deps.pool,
+        redis: client,
+        keyPrefix,
+        logger: deps.logger,
+        batchSize: deps.batchSize,
+        notifyMaxAgeSeconds,
+      },
+      'room-cache',
+      options,
+    ),
+  );
 }

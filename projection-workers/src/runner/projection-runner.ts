@@ -23,6 +23,8 @@ export interface ProjectionRunnerOptions<Tx> {
   retryDelayMs?: number;
   /** Given: batch sizes and dead letters are reported (metrics/projection-metrics.ts). */
   metrics?: RunnerMetrics;
+  /** How a read event is decoded (default: decodeEvent with `upcasters`); may share the work with other runners. */
+  decode?: (recorded: EventEnvelope) => DecodedEvent;
 }
 
 interface Decoded {
@@ -139,7 +141,10 @@ export class ProjectionRunner<Tx> {
 
   private decode(recorded: EventEnvelope): Decoded {
     try {
-      return { recorded, event: decodeEvent(this.options.upcasters, recorded), error: null };
+      const event = this.options.decode
+        ? this.options.decode(recorded)
+        : decodeEvent(this.options.upcasters, recorded);
+      return { recorded, event, error: null };
     } catch (error) {
       return { recorded, event: null, error: describe(error) };
     }

@@ -1,27 +1,28 @@
 import { formatCheckpoint } from '@meetings/events';
 import { UsageError } from '../../ops/errors.js';
 import { dropRetiredGenerations } from '../../rebuild/postgres/generations.js';
-import { rebuildProjection } from '../../rebuild/rebuild-projection.js';
+import { rebuildProjections } from '../../rebuild/rebuild-projection.js';
 import { RebuildRefused } from '../../rebuild/rebuild-progress.js';
 import { parseArgs, positionals } from '../args.js';
 import type { Command } from '../context.js';
 
-const USAGE = 'rebuild <projection> [--bulk-batch-size <events>]';
+const USAGE = 'rebuild <projection>... [--bulk-batch-size <events>]';
 
 /**
- * `rebuild`: a new generation of the projection's read model, built beside the live one and
- * switched in atomically (rebuild/). Progress goes to stderr; a second run continues an
- * interrupted one.
+ * `rebuild`: a new generation of each named projection's read model, built beside the live one
+ * and switched in atomically (rebuild/). Several run side by side, reading the log once. Progress
+ * goes to stderr; a second run continues an interrupted one.
  */
 export const rebuild: Command = async (ctx, args, io) => {
   const parsed = parseArgs(args, ['bulk-batch-size']);
-  const [name] = positionals(parsed, 1, USAGE);
+  const names = parsed.positional;
+  if (names.length === 0) throw new UsageError(`usage: ${USAGE}`);
   const bulk = parsed.flags['bulk-batch-size'];
   if (bulk !== undefined && !(/^\d{1,7}$/.test(bulk) && Number(bulk) >= 1))
     throw new UsageError(`--bulk-batch-size must be a positive integer, got "${bulk}"`);
   const bulkBatchSize = bulk === undefined ? ctx.bulkBatchSize : Number(bulk);
   try {
-    const result = await rebuildProjection(
+    const results = await rebuildProjections(
       {
         pool: ctx.pool,
         logger: ctx.logger,
@@ -32,7 +33,7 @@ export const rebuild: Command = async (ctx, args, io) => {
         ...(ctx.redis ? { redis: ctx.redis } : {}),
         ...(bulkBatchSize ? { bulkBatchSize } : {}),
       },
-      name!,
+      names,
       {
         onProgress: (p) =>
           io.err(
@@ -40,9 +41,10 @@ export const rebuild: Command = async (ctx, args, io) => {
           ),
       },
     );
-    io.out(
-      `rebuilt ${result.projection} (generation ${result.generation}${result.resumed ? ', resumed' : ''}) in ${result.seconds.toFixed(1)} s; readers switched at ${result.switchedAt ? formatCheckpoint(result.switchedAt) : 'the start of the log'}`,
-    );
+    for (const result of results)
+      io.out(
+        `rebuilt ${result.projection} (generation ${result.generation}${result.resumed ? ', resumed' : ''}) in ${result.seconds.toFixed(1)} s; readers switched at ${result.switchedAt ? formatCheckpoint(result.switchedAt) : 'the start of the log'}`,
+      );
     return 0;
   } catch (error) {
     if (error instanceof RebuildRefused) throw new UsageError(error.message);

@@ -19,6 +19,7 @@ import { runScenario } from '../../testing/scenario.js';
 import { dropRetiredGenerations } from './generations.js';
 import { READ_MODEL_TABLES } from './read-model-tables.js';
 import { rebuildPostgresProjection } from './rebuild-postgres-projection.js';
+import { rebuildProjections } from '../rebuild-projection.js';
 
 const ALL_TABLES = Object.values(READ_MODEL_TABLES).flatMap((t) => t.owns);
 const logger = pino({ level: 'silent' });
@@ -96,8 +97,20 @@ test('every PostgreSQL projection rebuilds blue/green beside its live run, and t
     await runScenario(store, { seed: 32, users: 10, meetings: 10, events: 800 });
     await caughtUp(names);
     const live = await projectedRows(pool, ALL_TABLES);
-    for (const { projector } of projections) {
-      await rebuildPostgresProjection({ pool, logger, batchSize: 250 }, projector);
+    // All side by side, as `rebuild <name>...` runs them: one read of the log, and batches big
+    // enough for their new rows to be COPYed straight into the generation's tables.
+    const wide = new pg.Pool({ connectionString: db.url, max: 40 });
+    try {
+      const results = await rebuildProjections(
+        { pool: wide, logger, projections, batchSize: 250, bulkBatchSize: 5_000, liveReadsKafka: false },
+        names,
+      );
+      assert.deepEqual(
+        results.map((r) => r.projection),
+        names,
+      );
+    } finally {
+      await wide.end();
     }
     assert.deepEqual(await projectedRows(pool, ALL_TABLES), live, 'the live run kept the new tables right');
   } finally {

@@ -12,6 +12,7 @@ import { withRebuildLock } from '../rebuild-lock.js';
 import { PhaseReporter } from '../phase-reporter.js';
 import { RebuildRefused } from '../rebuild-progress.js';
 import { logHead, runToHead } from '../run-to-head.js';
+import type { SharedReader } from '../shared-log-reader.js';
 import type { RebuildOptions, RebuildPhase, RebuildResult } from '../rebuild-progress.js';
 import { GenerationTarget } from './generation-target.js';
 import { bulkLoadSurvived, finishBulkLoad, restartBulkLoad } from './generation-tables.js';
@@ -32,9 +33,11 @@ export interface PostgresRebuildDeps {
   liveReadsKafka?: boolean;
   store?: Pick<EventStore, 'readAll'>;
   upcasters?: UpcasterRegistry;
+  /** Rebuilds side by side: the bulk load reads the log through this share of one read; closed here. */
+  sharedLog?: SharedReader;
 }
 
-const DEFAULT_BULK_BATCH_SIZE = 20_000;
+export const DEFAULT_BULK_BATCH_SIZE = 20_000;
 
 /**
  * Rebuilds a PostgreSQL projection blue/green. A new generation of its tables is made in a schema
@@ -50,16 +53,31 @@ export async function rebuildPostgresProjection(
   projector: Projector<pg.ClientBase>,
   options: RebuildOptions = {},
 ): Promise<RebuildResult> {
-  const tables = READ_MODEL_TABLES[projector.name];
-  if (!tables) throw new RebuildRefused(`${projector.name} has no PostgreSQL tables to rebuild`);
   const started = Date.now();
+  try {
+    const tables = READ_MODEL_TABLES[projector.name];
+    if (!tables) throw new RebuildRefused(`${projector.name} has no PostgreSQL tables to rebuild`);
+    return await rebuildLocked(deps, projector, tables, options, started);
+  } finally {
+    deps.sharedLog?.close();
+  }
+}
+
+async function rebuildLocked(
+  deps: PostgresRebuildDeps,
+  projector: Projector<pg.ClientBase>,
+  tables: ReadModelTables,
+  options: RebuildOptions,
+  started: number,
+): Promise<RebuildResult> {
   return withRebuildLock(deps.pool, projector.name, async () => {
     const existing = await buildingGeneration(deps.pool, projector.name);
     const g = existing ?? (await startGeneration(deps.pool, projector.name, tables));
     const rebuild = new GenerationBuild(deps, projector, g, options);
     if (g.phase === 'loading') {
       if (existing) await restartLoadIfLost(deps.pool, g, tables);
-      await rebuild.runToHead('building', deps.bulkBatchSize ?? DEFAULT_BULK_BATCH_SIZE);
+      await rebuild.runToHead('building', deps.bulkBatchSize ?? DEFAULT_BULK_BATCH_SIZE, deps.sharedLog);
+      deps.sharedLog?.close();
       rebuild.progress.report('indexing');
       const client = await deps.pool.connect();
       try {
@@ -113,18 +131,19 @@ class GenerationBuild {
   }
 
   /** Runs the generation's projector until its checkpoint reaches the log's head as read now. */
-  async runToHead(phase: RebuildPhase, batchSize: number): Promise<void> {
+  async runToHead(phase: RebuildPhase, batchSize: number, shared?: SharedReader): Promise<void> {
     const head = await logHead(this.deps.pool);
     this.progress.head = head.globalPosition;
     await runToHead({
       runner: new ProjectionRunner({
         projector: { ...this.projector, name: this.runName },
-        source: new EventStoreSource(this.store, 20),
-        target: new GenerationTarget(this.deps.pool, this.g.schema),
+        source: new EventStoreSource(shared ?? this.store, 20),
+        target: new GenerationTarget(this.deps.pool, this.g.schema, { bulkLoad: phase === 'building' }),
         deadLetters: new PostgresDeadLetterStore(this.deps.pool),
         upcasters: this.upcasters,
         logger: this.deps.logger,
         batchSize,
+        ...(shared ? { decode: (recorded) => shared.decode(this.upcasters, recorded) } : {}),
       }),
       head,
       position: () => loadCheckpoint(this.deps.pool, this.runName),
