@@ -58,7 +58,7 @@ EXPOSE 3000
 CMD ["node", "command-service/dist/main.js"]
 
 FROM app AS projection-workers
-CMD ["node", "projection-workers/dist/main.js"]
+CMD ["node", "--max-semi-space-size=64", "projection-workers/dist/main.js"]
 
 FROM app AS kafka-relay
 CMD ["node", "projection-workers/dist/relay/main.js"]

@@ -41,6 +41,14 @@ const env = {
 };
 // The SFU only with its worker binary: without it the rest of the system still runs.
 const sfuWorkerBuilt = existsSync(env.MEDIASOUP_WORKER_BIN);
+/**
+ * Node flags per service. The projection worker allocates many short-lived objects per batch (a
+ * batch's events, rows and COPY text): a larger young generation lets most of them die there
+ * instead of being promoted and collected by full GCs (bench:project: the blue/green rebuild of
+ * 100,000 events went from 0.79x to 0.98x of the baseline in one run, from 8.4 s to 7.6 s).
+ */
+const NODE_FLAGS = { 'projection-workers': ['--max-semi-space-size=64'] };
+
 // With KAFKA_BROKERS set, the relay ships the log to Kafka and the projections read it from there.
 const entries = {
   'command-service': 'command-service/dist/main.js',
@@ -82,7 +90,7 @@ function launch(name) {
   s.timer = null;
   s.startedAt = Date.now();
   // Its own process group: a terminal's Ctrl-C reaches only this script, which passes it on once.
-  const child = spawn(process.execPath, [join(root, entries[name])], {
+  const child = spawn(process.execPath, [...(NODE_FLAGS[name] ?? []), join(root, entries[name])], {
     env,
     stdio: 'inherit',
     detached: true,
