@@ -27,7 +27,10 @@ const REGION = 'us-east-1';
  * The Ceph settings of a throw-away one-node cluster: one monitor, one OSD keeping its data in
  * memory (memstore: nothing on disk but the monitor's small store), radosgw on a loopback port,
  * no authentication between daemons (cephx off), messenger v1 only (one port per daemon), pools
- * of size 1 and no manager (nothing here needs one).
+ * of size 1 and no manager (nothing here needs one). The OSD does not place itself in the CRUSH
+ * map when it starts: on a loaded machine its first monitor command could leave before it had
+ * the monitor's map and be refused for a zero fsid ('wrong fsid', the OSD then exits); the ceph
+ * tool, which waits for that map, places it instead.
  */
 function cephConf(dir: string, fsid: string, monPort: number, rgwPort: number): string {
   return `[global]
@@ -58,6 +61,8 @@ mon_data = ${dir}/mon/$cluster-$id
 osd_data = ${dir}/osd/$cluster-$id
 osd_objectstore = memstore
 memstore_device_bytes = 1073741824
+osd_crush_update_on_start = false
+osd_class_update_on_start = false
 [client.rgw.a]
 rgw_frontends = beast endpoint=127.0.0.1:${rgwPort}
 rgw_data = ${dir}/rgw
@@ -161,6 +166,7 @@ async function attempt(): Promise<PrivateS3> {
     const osdId = (await runTool(conf, 'ceph', ['osd', 'new', osdUuid])).trim();
     await mkdir(join(dir, 'osd', `ceph-${osdId}`)); // memstore keeps its fsid file there
     await runTool(conf, 'ceph-osd', ['-i', osdId, '--mkfs', '--osd-uuid', osdUuid]);
+    await runTool(conf, 'ceph', ['osd', 'crush', 'add', `osd.${osdId}`, '1.0', 'root=default', 'host=test']);
     startDaemon('ceph-osd', ['-i', osdId]);
     const deadline = Date.now() + READY_TIMEOUT_MS;
     while (!/\b1 up\b/.test(await runTool(conf, 'ceph', ['osd', 'stat']).catch(() => ''))) {
@@ -222,9 +228,9 @@ const stat = (dir: string) =>
 /**
  * Debian's Ceph (ceph-mon, ceph-osd, radosgw, ceph-common; installed by scripts/bootstrap.mjs) as
  * a private S3 server: a temporary directory, free loopback ports, a fresh S3 user, every daemon
- * stopped by its pid. A cluster's first start now and then fails (`wrong fsid`, a daemon meeting a
- * just-made store; or a port taken between choosing and binding it): a second attempt, on a fresh
- * directory and fresh ports, then works, so one retry, whatever the failure.
+ * stopped by its pid. Should a start fail all the same (a port taken between choosing and binding
+ * it, say), a second attempt runs on a fresh directory and fresh ports: one retry, whatever the
+ * failure.
  */
 export async function startPrivateS3(): Promise<PrivateS3> {
   try {
