@@ -141,14 +141,14 @@ try {
   // BENCH_REBUILD_CONCURRENCY rebuilds at a time (default: all of them, as the worker runs them).
   const concurrency = Number(process.env.BENCH_REBUILD_CONCURRENCY ?? projections.length);
   const queue = [...projections];
-  // As `rebuild` of several projections runs them: their bulk loads read the log once, together.
-  // BENCH_SHARED_LOG=0: each reads it alone.
+  // As `rebuild` of several projections runs them: their bulk loads read the log once, together
+  // (only when all run at once: a queued one would hold the shared read back). BENCH_SHARED_LOG=0:
+  // each reads the log alone.
   const sharedLog = new SharedLogReader(new PostgresEventStore(rebuildPool), {
     pageSize: config.PROJECTION_REBUILD_BULK_BATCH_SIZE,
   });
-  const readers = new Map(
-    process.env.BENCH_SHARED_LOG === '0' ? [] : projections.map((p) => [p, sharedLog.reader()] as const),
-  );
+  const share = process.env.BENCH_SHARED_LOG !== '0' && concurrency >= projections.length;
+  const readers = new Map(share ? projections.map((p) => [p, sharedLog.reader()] as const) : []);
   const rebuilt: Awaited<ReturnType<typeof rebuildPostgresProjection>>[] = [];
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
