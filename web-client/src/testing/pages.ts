@@ -23,13 +23,23 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/** Waits until the page is in the meeting's media, joined `times` times in all (rejoins count). */
-export const joinedTimes = (page: Page, times: number, timeout = 20_000) =>
-  page.waitForFunction(
-    (n) => window.meetingClient.sfuJoins === n && window.meetingClient.state === 'joined',
-    times,
-    { timeout },
-  );
+/**
+ * Waits until the page is in the meeting's media, joined `times` times in all (rejoins count). A
+ * timeout names where the page stands (its state, detail and join count), not only that it timed out.
+ */
+export async function joinedTimes(page: Page, times: number, timeout = 20_000): Promise<void> {
+  await page
+    .waitForFunction(
+      (n) => window.meetingClient.sfuJoins === n && window.meetingClient.state === 'joined',
+      times,
+      { timeout },
+    )
+    .catch(async (error: Error) => {
+      throw new Error(`not joined ${times} time(s) within ${timeout} ms: ${await hookOf(page)}`, {
+        cause: error,
+      });
+    });
+}
 
 /** The page's hook as JSON (its state, detail and join count), to explain a failure. */
 export const hookOf = (page: Page): Promise<string> =>
