@@ -3,15 +3,21 @@ import type pg from 'pg';
 import type { Projector } from '../projectors/projector.js';
 
 /** Applies a batch as the runner does: in one transaction on one client. */
-export async function applyInTransaction(
+export const applyInTransaction = (
   pool: pg.Pool,
   projector: Projector<pg.ClientBase>,
   events: readonly DecodedEvent[],
+): Promise<void> => inTransaction(pool, (client) => projector.apply(client, events));
+
+/** Runs `work` in one transaction on one client of `pool`, rolled back if it throws. */
+export async function inTransaction(
+  pool: pg.Pool,
+  work: (client: pg.ClientBase) => Promise<void>,
 ): Promise<void> {
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
-    await projector.apply(client, events);
+    await work(client);
     await client.query('COMMIT');
   } catch (error) {
     await client.query('ROLLBACK');

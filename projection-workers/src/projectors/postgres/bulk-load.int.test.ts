@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
 import { useTestDatabase } from '@meetings/db/testing';
 import type { ClientBase } from 'pg';
+import { inTransaction } from '../../testing/postgres-projection.js';
 import { whileBulkLoading } from './bulk-load.js';
 import { COPY_FROM_ROWS, insertNewRows } from './row-source.js';
 import { RowSet, loadRows, writeRows } from './versioned-rows.js';
@@ -22,19 +23,8 @@ const spec: TableSpec<Row> = {
   columns: { id: 'uuid', label: 'text', last_stream_version: 'bigint' },
 };
 
-async function inTransaction(work: (tx: ClientBase) => Promise<void>, bulk: boolean): Promise<void> {
-  const client = await database.pool.connect();
-  try {
-    await client.query('BEGIN');
-    await (bulk ? whileBulkLoading(client, work) : work(client));
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK');
-    throw error;
-  } finally {
-    client.release();
-  }
-}
+const inBatch = (work: (tx: ClientBase) => Promise<void>, bulk: boolean) =>
+  inTransaction(database.pool, (tx) => (bulk ? whileBulkLoading(tx, work) : work(tx)));
 
 /** Changes two existing rows and creates `created` new ones, as a batch folding its events does. */
 async function batch(tx: ClientBase, existing: readonly string[], created: readonly string[]) {
@@ -68,13 +58,13 @@ test('in a bulk load, rows a batch created are COPYed in and rows it loaded upse
   await database.pool.query(`INSERT INTO bulk_rows SELECT id, 'old', 1 FROM unnest($1::uuid[]) AS id`, [
     existing,
   ]);
-  await inTransaction((tx) => batch(tx, existing, created), true);
+  await inBatch((tx) => batch(tx, existing, created), true);
   const bulk = await table('bulk_rows');
   await database.pool.query('TRUNCATE bulk_rows');
   await database.pool.query(`INSERT INTO bulk_rows SELECT id, 'old', 1 FROM unnest($1::uuid[]) AS id`, [
     existing,
   ]);
-  await inTransaction((tx) => batch(tx, existing, created), false);
+  await inBatch((tx) => batch(tx, existing, created), false);
   assert.deepEqual(bulk, await table('bulk_rows'));
   assert.equal(bulk.filter((r: Row) => r.label === 'changed').length, 2);
 
@@ -83,14 +73,14 @@ test('in a bulk load, rows a batch created are COPYed in and rows it loaded upse
   // load the same batch upserts.
   const hidden = created[0]!;
   await assert.rejects(
-    inTransaction(
+    inBatch(
       (tx) => batch(tx, [], [hidden, ...Array.from({ length: COPY_FROM_ROWS }, () => randomUUID())]),
       true,
     ),
     { code: '23505' },
   );
   assert.equal(bulk.length, (await table('bulk_rows')).length);
-  await inTransaction((tx) => batch(tx, [], [hidden]), false);
+  await inBatch((tx) => batch(tx, [], [hidden]), false);
 });
 
 test('rows written once go straight in by COPY during a bulk load, and conflicts are skipped otherwise', async () => {
@@ -105,13 +95,13 @@ test('rows written once go straight in by COPY during a bulk load, and conflicts
     ['seq', 'integer'],
     ['at', 'timestamptz'],
   ] as const;
-  await inTransaction((tx) => insertNewRows(tx, 'once_rows', 'id', columns, rows), true);
+  await inBatch((tx) => insertNewRows(tx, 'once_rows', 'id', columns, rows), true);
   assert.equal((await table('once_rows')).length, COPY_FROM_ROWS);
   // Again, outside a bulk load: every row is there already, nothing changes, nothing fails.
-  await inTransaction((tx) => insertNewRows(tx, 'once_rows', 'id', columns, rows), false);
+  await inBatch((tx) => insertNewRows(tx, 'once_rows', 'id', columns, rows), false);
   // Again inside one: the COPY refuses the duplicates.
   await assert.rejects(
-    inTransaction((tx) => insertNewRows(tx, 'once_rows', 'id', columns, rows), true),
+    inBatch((tx) => insertNewRows(tx, 'once_rows', 'id', columns, rows), true),
     { code: '23505' },
   );
   assert.equal((await table('once_rows')).length, COPY_FROM_ROWS);
