@@ -4,6 +4,8 @@ import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import { MongoTarget } from '../adapters/mongodb/mongo-target.js';
+import { PostgresAppliedOffsets } from '../adapters/postgres/postgres-applied-offsets.js';
+import { PostgresRelayPause } from '../adapters/postgres/postgres-relay-pause.js';
 import { PostgresTarget } from '../adapters/postgres/postgres-target.js';
 import { RedisTarget } from '../adapters/redis/redis-target.js';
 import type { Projection } from '../projections.js';
@@ -14,6 +16,7 @@ import {
   rebuildPostgresProjection,
 } from './postgres/rebuild-postgres-projection.js';
 import { rebuildRedisProjection } from './redis/rebuild-redis-projection.js';
+import type { KafkaLiveRun } from './redis/rebuild-redis-projection.js';
 import { withRebuildLock } from './rebuild-lock.js';
 import { SharedLogReader } from './shared-log-reader.js';
 import type { SharedReader } from './shared-log-reader.js';
@@ -28,6 +31,8 @@ export interface RebuildDeps {
   bulkBatchSize?: number;
   /** The full profile: the live projections read Kafka. */
   liveReadsKafka: boolean;
+  /** The relay's checkpoint name (default `kafka-relay`): where the room cache's switch meets it. */
+  relayName?: string;
   /** Given (MONGO_URL set): the analytics database of `mongo-analytics`. */
   mongo?: Db;
   /** The live Redis client (its keyPrefix REDIS_KEY_PREFIX), for the room cache. */
@@ -149,9 +154,22 @@ async function rebuildByStore(
         logger: deps.logger,
         batchSize: deps.batchSize,
         notifyMaxAgeSeconds,
+        ...(deps.liveReadsKafka ? { kafka: kafkaLiveRun(deps.pool, deps.relayName ?? 'kafka-relay') } : {}),
       },
       'room-cache',
       options,
     ),
   );
+}
+
+/** The room cache's live run on the Kafka path, as PostgreSQL's bookkeeping of relay and consumers tells it. */
+function kafkaLiveRun(pool: pg.Pool, relayName: string): KafkaLiveRun {
+  const pause = new PostgresRelayPause(pool);
+  const offsets = new PostgresAppliedOffsets(pool);
+  const checkpoints = new PostgresTarget(pool);
+  return {
+    pauseRelay: () => pause.pause(),
+    relayCheckpoint: () => checkpoints.loadCheckpoint(relayName),
+    unappliedRelayed: () => offsets.unappliedRelayed('room-cache'),
+  };
 }

@@ -2,7 +2,7 @@ import { privateCategories, START } from '@meetings/events';
 import type { Logger } from 'pino';
 import type { ProjectionTarget } from '../ports/checkpoint-store.js';
 import type { EventSource } from '../ports/event-source.js';
-import type { EventPublisher, LeaderLock, RelayOffsetLog } from './ports.js';
+import type { EventPublisher, LeaderLock, RelayGate, RelayOffsetLog } from './ports.js';
 
 /** Where the relay has published up to: moved only after the broker acknowledged. */
 export type RelayCheckpoints<Tx = unknown> = Pick<ProjectionTarget<Tx>, 'open'>;
@@ -14,6 +14,8 @@ export interface EventRelayOptions<Tx = unknown> {
   /** Given: where each batch ended on each partition, recorded with the checkpoint it moves. */
   offsets?: RelayOffsetLog<Tx>;
   lock: LeaderLock;
+  /** Given: each batch is published and committed inside it, so that others can hold the relay still. */
+  gate?: RelayGate;
   logger: Logger;
   batchSize: number;
   /** The checkpoint's name (one relay per event store). */
@@ -34,7 +36,7 @@ export class EventRelay<Tx = unknown> {
   }
 
   async run(signal: AbortSignal): Promise<void> {
-    const { source, publisher, checkpoints, offsets, lock, logger, batchSize } = this.options;
+    const { source, publisher, checkpoints, offsets, lock, gate, logger, batchSize } = this.options;
     logger.info('relay waiting for the lock');
     const held = await lock.acquire(signal);
     const stop = AbortSignal.any([signal, held.lost]);
@@ -50,14 +52,17 @@ export class EventRelay<Tx = unknown> {
       });
       for await (const batch of batches) {
         if (held.lost.aborted) throw new Error('lost the relay lock');
-        const ended = batch.events.length > 0 ? await publisher.publish(batch.events) : undefined;
-        // The offsets go with the checkpoint: a crash before this commit republishes the batch,
-        // and only the republished copy's offsets are kept (consumers pass both).
         const before = published;
-        await checkpoint.commit(
-          offsets && ended && ended.length > 0 ? (tx) => offsets.record(tx, before, ended) : null,
-          batch.checkpoint,
-        );
+        const ship = async () => {
+          const ended = batch.events.length > 0 ? await publisher.publish(batch.events) : undefined;
+          // The offsets go with the checkpoint: a crash before this commit republishes the batch,
+          // and only the republished copy's offsets are kept (consumers pass both).
+          await checkpoint.commit(
+            offsets && ended && ended.length > 0 ? (tx) => offsets.record(tx, before, ended) : null,
+            batch.checkpoint,
+          );
+        };
+        await (gate ? gate.around(ship) : ship());
         published = batch.checkpoint ?? published;
       }
       if (held.lost.aborted && !signal.aborted) throw new Error('lost the relay lock');

@@ -33,3 +33,11 @@ export interface RelayOffsetLog<Tx> {
 export interface LeaderLock {
   acquire(signal: AbortSignal): Promise<{ lost: AbortSignal; release(): Promise<void> }>;
 }
+
+/**
+ * Lets another process hold the relay still (a room-cache rebuild switching on the Kafka path):
+ * the relay publishes and commits each batch inside `around`, which waits while it is held.
+ */
+export interface RelayGate {
+  around<T>(work: () => Promise<T>): Promise<T>;
+}

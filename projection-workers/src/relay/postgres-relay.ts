@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { EventStoreSource } from '../adapters/postgres/event-store-source.js';
 import { PostgresLeaderLock } from '../adapters/postgres/postgres-leader-lock.js';
 import { PostgresRelayOffsets } from '../adapters/postgres/postgres-relay-offsets.js';
+import { PostgresRelayPause } from '../adapters/postgres/postgres-relay-pause.js';
 import { PostgresTarget } from '../adapters/postgres/postgres-target.js';
 import { EventRelay } from './event-relay.js';
 import type { EventPublisher } from './ports.js';
@@ -25,7 +26,8 @@ export interface PostgresRelayOptions {
 
 /**
  * A relay of the PostgreSQL event store's log: its checkpoint in projection_checkpoints, with the
- * partition offsets each batch ended at in relay_offsets (read-your-writes), its lock advisory.
+ * partition offsets each batch ended at in relay_offsets (read-your-writes), its lock advisory, and
+ * its batches gated so that a room-cache rebuild can hold it still (PostgresRelayPause).
  */
 export function postgresRelay(options: PostgresRelayOptions): EventRelay<pg.ClientBase> {
   return new EventRelay({
@@ -38,6 +40,7 @@ export function postgresRelay(options: PostgresRelayOptions): EventRelay<pg.Clie
       options.lockKey ?? 'meetings:kafka-relay',
       options.lockRetryMs,
     ),
+    gate: new PostgresRelayPause(options.pool),
     logger: options.logger,
     batchSize: options.batchSize,
     ...(options.name ? { name: options.name } : {}),

@@ -16,4 +16,22 @@ export class PostgresAppliedOffsets implements AppliedOffsets {
       [projection, topic, partition, nextOffset.toString()],
     );
   }
+
+  /**
+   * How many messages of the batches the relay has committed `projection` has yet to apply: on
+   * each partition, from its offset (0 when it has none) to the furthest end a batch recorded there
+   * (relay_offsets). 0 with the relay held still: the projection has applied all it can be sent,
+   * bar a batch a relay published and died before committing.
+   */
+  async unappliedRelayed(projection: string): Promise<number> {
+    const { rows } = await this.pool.query<{ behind: string }>(
+      `SELECT coalesce(sum(greatest(r.end_offset - coalesce(p.next_offset, 0), 0)), 0)::text AS behind
+       FROM (SELECT topic, "partition", max(end_offset) AS end_offset
+             FROM relay_offsets GROUP BY topic, "partition") r
+       LEFT JOIN projection_kafka_offsets p
+         ON p.projection = $1 AND p.topic = r.topic AND p."partition" = r."partition"`,
+      [projection],
+    );
+    return Number(rows[0]!.behind);
+  }
 }

@@ -29,6 +29,7 @@ export const rebuild: Command = async (ctx, args, io) => {
         projections: ctx.projections,
         batchSize: ctx.batchSize,
         liveReadsKafka: ctx.kafkaProfile,
+        relayName: ctx.relayName,
         ...(ctx.mongo ? { mongo: ctx.mongo } : {}),
         ...(ctx.redis ? { redis: ctx.redis } : {}),
         ...(bulkBatchSize ? { bulkBatchSize } : {}),

@@ -17,6 +17,8 @@ import { scanKeys } from './key-scan.js';
  *   ARGV[1..3]  the live marker, checkpoint, applied position expected ('' for none)
  *   ARGV[4]     the new generation's checkpoint: where the live one goes
  *   ARGV[6]     a marker for a live run that has none yet   ARGV[7]  the generation
+ *   ARGV[8]     '1': the live checkpoint goes to ARGV[4]; '': it stays (a Kafka-fed live run
+ *               keeps none: its position is its consumer offsets)
  *
  * The live marker is kept: the live run's fence passes on. When the generation stands where the
  * live checkpoint does, nothing it checks changes and it goes on against the new keys; when it
@@ -43,7 +45,7 @@ for i = 6 + deletes, #KEYS, 2 do
   end
 end
 if ARGV[1] == '' then redis.call('SET', KEYS[1], ARGV[6]) end
-if ARGV[4] ~= '' then redis.call('SET', KEYS[2], ARGV[4]) end
+if ARGV[8] == '1' and ARGV[4] ~= '' then redis.call('SET', KEYS[2], ARGV[4]) end
 redis.call('DEL', KEYS[4])
 return 'switched'
 `;
@@ -77,6 +79,8 @@ export interface SwitchRequest {
   expected: LiveState;
   /** The generation's checkpoint ('' for none): the position readers are switched at. */
   at: string;
+  /** False when the live run keeps no log checkpoint (it reads Kafka): its checkpoint stays ''. */
+  moveLiveCheckpoint: boolean;
   /** Listed while the live run stood at or before `expected`, both generations then caught up. */
   keys: KeyLists;
   /**
@@ -129,6 +133,7 @@ export async function switchGeneration(redis: Redis, request: SwitchRequest): Pr
     deletes.length,
     randomUUID(),
     request.generation,
+    request.moveLiveCheckpoint ? '1' : '',
   );
   return result === 'switched' ? 'switched' : 'retry';
 }
