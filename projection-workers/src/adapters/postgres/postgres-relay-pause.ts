@@ -17,20 +17,11 @@ export class PostgresRelayPause implements RelayGate {
   ) {}
 
   async around<T>(work: () => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('SELECT pg_advisory_lock_shared(hashtextextended($1, 0))', [this.key]);
-    } catch (error) {
-      client.release(true);
-      throw error;
-    }
+    const client = await this.lock('shared');
     try {
       return await work();
     } finally {
-      await client.query('SELECT pg_advisory_unlock_shared(hashtextextended($1, 0))', [this.key]).then(
-        () => client.release(),
-        () => client.release(true), // its session ends, and the lock with it
-      );
+      await this.unlock(client, 'shared').catch(() => undefined);
     }
   }
 
@@ -39,23 +30,31 @@ export class PostgresRelayPause implements RelayGate {
    * none will be, so what Kafka holds is the log up to the relay's checkpoint.
    */
   async pause(): Promise<{ release(): Promise<void> }> {
+    const client = await this.lock('exclusive');
+    return { release: () => this.unlock(client, 'exclusive') };
+  }
+
+  /** A connection of the pool holding the lock in `mode`. */
+  private async lock(mode: 'shared' | 'exclusive'): Promise<pg.PoolClient> {
     const client = await this.pool.connect();
     try {
-      await client.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [this.key]);
+      await client.query(`SELECT pg_advisory_lock${SUFFIX[mode]}(hashtextextended($1, 0))`, [this.key]);
+      return client;
     } catch (error) {
       client.release(true);
       throw error;
     }
-    return {
-      release: async () => {
-        try {
-          await client.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [this.key]);
-          client.release();
-        } catch (error) {
-          client.release(true); // its session ends, and the lock with it
-          throw error;
-        }
-      },
-    };
+  }
+
+  private async unlock(client: pg.PoolClient, mode: 'shared' | 'exclusive'): Promise<void> {
+    try {
+      await client.query(`SELECT pg_advisory_unlock${SUFFIX[mode]}(hashtextextended($1, 0))`, [this.key]);
+      client.release();
+    } catch (error) {
+      client.release(true); // its session ends, and the lock with it
+      throw error;
+    }
   }
 }
+
+const SUFFIX = { shared: '_shared', exclusive: '' } as const;
