@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type { RelayGate } from '../../relay/ports.js';
 
 /** The advisory lock key the relay's batches share and a pause holds alone. */
-export const RELAY_PAUSE_KEY = 'meetings:kafka-relay:pause';
+const RELAY_PAUSE_KEY = 'meetings:kafka-relay:pause';
 
 /**
  * The relay's gate as a PostgreSQL advisory lock: each batch is published and committed holding

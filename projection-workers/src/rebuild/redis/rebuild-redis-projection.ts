@@ -134,7 +134,10 @@ export async function rebuildRedisProjection(
     if (!deps.kafka) await refuseUnswitchable(deps, expected);
     await build.load();
     await progress.start('building', () => build.position);
-    if (deps.kafka) return await switchBehindPausedRelay(deps.kafka, deps.redis, build, trySwitch, signal);
+    if (deps.kafka) {
+      const readLive = () => readLiveState(deps.redis, live);
+      return await switchBehindPausedRelay(deps.kafka, readLive, build, trySwitch, signal);
+    }
     let at = await build.upTo(livePosition(expected), signal);
     for (let attempt = 1; attempt <= SWITCH_ATTEMPTS; attempt++) {
       const until = livePosition(expected);
@@ -168,12 +171,11 @@ export async function rebuildRedisProjection(
  */
 async function switchBehindPausedRelay(
   kafka: KafkaLiveRun,
-  redis: Redis,
+  readLive: () => Promise<LiveState>,
   build: GenerationBuild,
   trySwitch: (at: Checkpoint | null, expected: LiveState, attempt: number) => Promise<RebuildResult | null>,
   signal: AbortSignal,
 ): Promise<RebuildResult> {
-  const live = runKeys('room-cache');
   const deadline = Date.now() + KAFKA_SWITCH_TIMEOUT_MS;
   let attempt = 0;
   while (Date.now() < deadline) {
@@ -188,7 +190,7 @@ async function switchBehindPausedRelay(
     try {
       const head = (await kafka.relayCheckpoint()) ?? START;
       if (await drained(kafka, signal)) {
-        const expected = await readLiveState(redis, live);
+        const expected = await readLive();
         const applied = livePosition(expected);
         if (!applied || compareCheckpoints(applied, head) <= 0) {
           const at = await build.upTo(head, signal);
